@@ -164,3 +164,5 @@ END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER audit_entries_append_only BEFORE UPDATE OR DELETE ON audit_entries
 FOR EACH ROW EXECUTE FUNCTION audit_entries_guard();
+
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '');

@@ -160,3 +160,5 @@ WHEN OLD.seq >= COALESCE((SELECT MAX(seq) FROM audit_checkpoints), 0)
 BEGIN
     SELECT RAISE(ABORT, 'audit log is append-only');
 END;
+
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '');

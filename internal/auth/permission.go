@@ -1,0 +1,60 @@
+package auth
+
+// Permission is what a route needs. Every console and API route declares
+// one when it is registered (internal/web), and Allowed is the single check
+// that decides. A test walks every registered route with every role against
+// a declared matrix.
+type Permission string
+
+// The permissions.
+const (
+	// Public needs nobody: portal pages, public API reads, health checks.
+	Public Permission = "public"
+	// Authenticated needs any staff member with a complete login.
+	Authenticated Permission = "authenticated"
+	// Partial is for the steps of logging in: the second factor and enrolment.
+	Partial Permission = "partial"
+
+	ManageAgencySettings Permission = "agency.settings"  // agency settings and divisions
+	ManageStaff          Permission = "staff.manage"     // staff accounts of an agency
+	ManageAgencies       Permission = "platform.agencies" // create agencies, platform settings
+	ManageCalendar       Permission = "calendar.manage"  // the working-day calendar
+	ReadAudit            Permission = "audit.read"       // search the audit log
+)
+
+// grants says which roles hold each permission beyond Public/Authenticated.
+var grants = map[Permission]Roles{
+	ManageAgencySettings: {PlatformAdmin, AgencyAdmin},
+	ManageStaff:          {PlatformAdmin, AgencyAdmin},
+	ManageAgencies:       {PlatformAdmin},
+	ManageCalendar:       {PlatformAdmin, AgencyAdmin},
+	ReadAudit:            {Auditor},
+}
+
+// Known reports whether p is a declared permission.
+func (p Permission) Known() bool {
+	switch p {
+	case Public, Authenticated, Partial:
+		return true
+	}
+	_, ok := grants[p]
+	return ok
+}
+
+// Allowed is the one permission check. p is nil for anonymous requests.
+// Agency scope (staff act only within their own agency) is checked by the
+// services on every store call that takes an agency.
+func Allowed(p *Principal, perm Permission) bool {
+	switch perm {
+	case Public:
+		return true
+	case Partial:
+		return p != nil
+	case Authenticated:
+		return p != nil && p.Complete()
+	}
+	if p == nil || !p.Complete() {
+		return false
+	}
+	return p.Roles.Any(grants[perm]...)
+}
