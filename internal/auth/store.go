@@ -175,13 +175,6 @@ func nullID(id int64) any {
 	return id
 }
 
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UTC()
-}
-
 func setRoles(ctx context.Context, tx db.Tx, userID int64, rs Roles) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM staff_roles WHERE user_id = $1", userID); err != nil {
 		return err

@@ -49,6 +49,9 @@ type Config struct {
 	// (the reverse proxy in front of several instances).
 	TrustedProxies []netip.Prefix
 
+	// MetricsAllow are the client networks that may read /metrics.
+	MetricsAllow []netip.Prefix
+
 	// AuditRetention is how long audit entries are kept (never below 180 days).
 	AuditRetention time.Duration
 
@@ -125,6 +128,7 @@ type Flags struct {
 	cfg            *Config
 	env            *envReader
 	trustedProxies string
+	metricsAllow   string
 	retentionDays  int
 	uploadMB       int
 	fs             *flag.FlagSet
@@ -155,6 +159,7 @@ func Bind(fs *flag.FlagSet, getenv Getenv, withDemo bool) *Flags {
 	fs.StringVar(&c.LogFormat, "log-format", r.str("GONGKAI_LOG_FORMAT", "text"), "log format: text or json [GONGKAI_LOG_FORMAT]")
 	fs.StringVar(&c.LogLevel, "log-level", r.str("GONGKAI_LOG_LEVEL", "info"), "log level: debug, info, warn, error [GONGKAI_LOG_LEVEL]")
 	fs.StringVar(&f.trustedProxies, "trusted-proxies", r.str("GONGKAI_TRUSTED_PROXIES", ""), "comma-separated networks of reverse proxies whose X-Forwarded-For is trusted [GONGKAI_TRUSTED_PROXIES]")
+	fs.StringVar(&f.metricsAllow, "metrics-allow", r.str("GONGKAI_METRICS_ALLOW", "127.0.0.0/8,::1"), "comma-separated networks that may read /metrics [GONGKAI_METRICS_ALLOW]")
 	fs.IntVar(&f.retentionDays, "audit-retention-days", r.int("GONGKAI_AUDIT_RETENTION_DAYS", 365), "days audit entries are kept (at least 180) [GONGKAI_AUDIT_RETENTION_DAYS]")
 	fs.IntVar(&f.uploadMB, "max-upload-mb", r.int("GONGKAI_MAX_UPLOAD_MB", 50), "largest upload in MB [GONGKAI_MAX_UPLOAD_MB]")
 	if withDemo {
@@ -169,21 +174,12 @@ func (f *Flags) Finish() (*Config, error) {
 	errs := append([]error(nil), f.env.errs...)
 	c.AuditRetention = time.Duration(f.retentionDays) * 24 * time.Hour
 	c.MaxUploadBytes = int64(f.uploadMB) << 20
-	for _, p := range strings.Split(f.trustedProxies, ",") {
-		p = strings.TrimSpace(p)
-		if p == "" {
-			continue
-		}
-		pref, err := netip.ParsePrefix(p)
-		if err != nil {
-			addr, aerr := netip.ParseAddr(p)
-			if aerr != nil {
-				errs = append(errs, fmt.Errorf("trusted proxy %q is not an address or network", p))
-				continue
-			}
-			pref = netip.PrefixFrom(addr, addr.BitLen())
-		}
-		c.TrustedProxies = append(c.TrustedProxies, pref.Masked())
+	var err error
+	if c.TrustedProxies, err = parsePrefixes("trusted proxy", f.trustedProxies); err != nil {
+		errs = append(errs, err)
+	}
+	if c.MetricsAllow, err = parsePrefixes("metrics client", f.metricsAllow); err != nil {
+		errs = append(errs, err)
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = defaultBaseURL(c.Addr, c.TLSCert != "")
@@ -193,6 +189,26 @@ func (f *Flags) Finish() (*Config, error) {
 		return nil, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+func parsePrefixes(what, list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, p := range strings.Split(list, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		pref, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				return nil, fmt.Errorf("%s %q is not an address or network", what, p)
+			}
+			pref = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		out = append(out, pref.Masked())
+	}
+	return out, nil
 }
 
 // Validate returns every problem with c.

@@ -1,0 +1,401 @@
+// Package app is the composition root: it builds the stores, services,
+// handlers and jobs of gongkai from a Config. Nothing else wires packages
+// together.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/gongkai/gongkai/internal/agency"
+	"github.com/gongkai/gongkai/internal/audit"
+	"github.com/gongkai/gongkai/internal/auditlog"
+	"github.com/gongkai/gongkai/internal/auth"
+	"github.com/gongkai/gongkai/internal/blob"
+	"github.com/gongkai/gongkai/internal/calendar"
+	"github.com/gongkai/gongkai/internal/config"
+	"github.com/gongkai/gongkai/internal/db"
+	"github.com/gongkai/gongkai/internal/jobs"
+	"github.com/gongkai/gongkai/internal/ratelimit"
+	"github.com/gongkai/gongkai/internal/staff"
+	"github.com/gongkai/gongkai/internal/web"
+	"github.com/gongkai/gongkai/internal/workcal"
+)
+
+// Version is set at build time (-ldflags "-X …/internal/app.Version=v1.2.3").
+var Version = "dev"
+
+// Core is the part of gongkai that operator commands need: the database and
+// the services, without HTTP.
+type Core struct {
+	Config   *config.Config
+	Logger   *slog.Logger
+	DB       *db.DB
+	Auth     *auth.Service
+	Agencies *agency.Service
+	Calendar *calendar.Service
+	Limiter  *ratelimit.Limiter
+}
+
+// OpenCore opens and migrates the database and builds the services. The
+// second-factor key is loaded only when needKey is set (serving, not
+// operator commands).
+func OpenCore(ctx context.Context, cfg *config.Config, logger *slog.Logger, needKey bool) (*Core, error) {
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	d, err := db.Open(ctx, db.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir})
+	if err != nil {
+		return nil, err
+	}
+	applied, err := d.Migrate(ctx)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	if len(applied) > 0 {
+		logger.Info("database migrated", "dialect", d.Dialect, "applied", applied)
+	}
+	c := &Core{Config: cfg, Logger: logger, DB: d}
+	var box *auth.SecretBox
+	if needKey {
+		key, err := secretKey(cfg, d)
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+		if box, err = auth.NewSecretBox(key); err != nil {
+			d.Close()
+			return nil, fmt.Errorf("GONGKAI_SECRET_KEY: %w", err)
+		}
+	}
+	c.Limiter = ratelimit.New(d, nil)
+	c.Auth = auth.NewService(d, box, c.Limiter, nil)
+	c.Agencies = agency.NewService(d)
+	c.Calendar = calendar.NewService(d)
+	if _, err := c.Calendar.Seed(ctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("seed calendar: %w", err)
+	}
+	return c, nil
+}
+
+// Close closes the database.
+func (c *Core) Close() error { return c.DB.Close() }
+
+// secretKeyFile holds the generated key of an embedded (SQLite) installation.
+const secretKeyFile = "secret.key"
+
+// secretKey returns the configured key; with SQLite and none configured it
+// is generated once into the data folder. Several PostgreSQL instances must
+// share one key, so there it must be configured.
+func secretKey(cfg *config.Config, d *db.DB) (string, error) {
+	if cfg.SecretKey != "" {
+		return cfg.SecretKey, nil
+	}
+	if d.Dialect != db.SQLite {
+		return "", errors.New("GONGKAI_SECRET_KEY must be set when using PostgreSQL (every instance needs the same key; generate one with: openssl rand -hex 32)")
+	}
+	path := filepath.Join(cfg.DataDir, secretKeyFile)
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	} else if !os.IsNotExist(err) {
+		return "", err
+	}
+	key := auth.NewSecretKey()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("create %s: %w", path, err)
+	}
+	if _, err := f.WriteString(key + "\n"); err != nil {
+		f.Close()
+		return "", err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return "", err
+	}
+	return key, f.Close()
+}
+
+// App is a serving gongkai.
+type App struct {
+	*Core
+	Web      *web.App
+	Blobs    blob.Store
+	Jobs     *jobs.Scheduler
+	Registry *prometheus.Registry
+
+	agencyHandlers *agency.Handlers
+	staffHandlers  *staff.Handlers
+}
+
+// New builds the whole application.
+func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*App, error) {
+	core, err := OpenCore(ctx, cfg, logger, true)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Core: core, Registry: prometheus.NewRegistry()}
+	if err := a.build(ctx); err != nil {
+		core.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) build(ctx context.Context) error {
+	cfg := a.Config
+	var err error
+	if a.Blobs, err = blob.Open(ctx, cfg.BlobURL, cfg.DataDir); err != nil {
+		return err
+	}
+	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.Registry.MustRegister(collectors.NewDBStatsCollector(a.DB.W, "writer"))
+	if a.DB.R != a.DB.W {
+		a.Registry.MustRegister(collectors.NewDBStatsCollector(a.DB.R, "reader"))
+	}
+	w, err := web.NewApp(web.Options{
+		Logger:         a.Logger,
+		Auth:           a.Auth,
+		Secure:         cfg.Secure(),
+		TrustedProxies: cfg.TrustedProxies,
+		MaxUploadBytes: cfg.MaxUploadBytes,
+		Metrics:        web.NewMetrics(a.Registry),
+		ConsoleNav: []web.NavItem{
+			{Label: "单位设置", URL: "/console/agency", Perm: auth.ManageAgencySettings, Section: "agency"},
+			{Label: "单位管理", URL: "/console/agencies", Perm: auth.ManageAgencies, Section: "agencies"},
+			{Label: "工作人员", URL: "/console/staff", Perm: auth.ManageStaff, Section: "staff"},
+			{Label: "工作日历", URL: "/console/calendar", Perm: auth.ManageCalendar, Section: "calendar"},
+			{Label: "审计日志", URL: "/console/audit", Perm: auth.ReadAudit, Section: "audit"},
+			{Label: "修改密码", URL: "/console/password", Perm: auth.Authenticated, Section: "password"},
+		},
+	})
+	if err != nil {
+		return err
+	}
+	a.Web = w
+	if a.agencyHandlers, err = agency.Register(w, a.Agencies, []agency.PortalLink{}); err != nil {
+		return err
+	}
+	w.Sites = a.agencyHandlers.Site
+	if a.staffHandlers, err = staff.Register(w, a.Auth, directory{a.Agencies}); err != nil {
+		return err
+	}
+	a.staffHandlers.Cards = a.dashboardCards()
+	if err := workcal.Register(w, a.DB, a.Calendar); err != nil {
+		return err
+	}
+	if err := auditlog.Register(w, a.DB, a.agencyNames); err != nil {
+		return err
+	}
+	w.RegisterPreferences()
+	a.registerOperations()
+	a.Jobs = jobs.New(a.DB, a.Logger, jobs.Options{})
+	a.registerJobs()
+	return nil
+}
+
+func (a *App) agencyNames(r *http.Request) map[int64]string {
+	all, _ := a.Agencies.List(r.Context())
+	out := make(map[int64]string, len(all))
+	for _, ag := range all {
+		out[ag.ID] = ag.Name
+	}
+	return out
+}
+
+// registerOperations adds the health, readiness, metrics and OpenAPI routes.
+func (a *App) registerOperations() {
+	w := a.Web
+	w.Handle("GET /healthz", auth.Public, func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		rw.Header().Set("Cache-Control", "no-store")
+		io.WriteString(rw, "ok\n")
+	}, web.Summary("Liveness: the process is up"))
+	w.Handle("GET /readyz", auth.Public, a.readyz, web.Summary("Readiness: the database answers"))
+	metrics := promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{})
+	w.Handle("GET /metrics", auth.Public, func(rw http.ResponseWriter, r *http.Request) {
+		if !a.metricsAllowed(r) {
+			w.ErrorPage(rw, r, http.StatusNotFound, "")
+			return
+		}
+		metrics.ServeHTTP(rw, r)
+	}, web.Summary("Prometheus metrics (allowed networks only)"))
+	w.Handle("GET /api/v1/openapi.json", auth.Public, func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Content-Type", "application/json; charset=utf-8")
+		rw.Write(openAPIDocument)
+	}, web.Summary("This API's OpenAPI 3 document"))
+}
+
+func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := a.DB.Ping(ctx); err != nil {
+		a.Logger.Warn("not ready", "error", err)
+		w.Header().Set("Retry-After", "5")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, "database unavailable\n")
+		return
+	}
+	io.WriteString(w, "ready\n")
+}
+
+// metricsAllowed looks at the direct peer, not X-Forwarded-For: Prometheus
+// scrapes instances directly.
+func (a *App) metricsAllowed(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	addr = addr.Unmap()
+	for _, p := range a.Config.MetricsAllow {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// registerJobs adds the platform's periodic housekeeping.
+func (a *App) registerJobs() {
+	a.Jobs.Every("auth.sessions.cleanup", 15*time.Minute, func(ctx context.Context) error {
+		_, err := a.Auth.CleanupSessions(ctx)
+		return err
+	})
+	a.Jobs.Every("ratelimit.cleanup", time.Hour, func(ctx context.Context) error {
+		_, err := a.Limiter.Cleanup(ctx, 24*time.Hour)
+		return err
+	})
+	a.Jobs.Daily("audit.prune", 3, 30, func(ctx context.Context) error {
+		_, err := audit.Prune(ctx, a.DB, a.Config.AuditRetention, config.MinAuditRetention)
+		return err
+	})
+	a.Jobs.Daily("blob.orphans", 3, 50, func(ctx context.Context) error {
+		_, err := blob.DeleteOrphans(ctx, a.DB, a.Blobs, 24*time.Hour)
+		return err
+	})
+}
+
+// Handler is the HTTP handler of the whole application.
+func (a *App) Handler() http.Handler { return a.Web.Handler() }
+
+// Serve listens on the configured address and serves until ctx is done,
+// then finishes in-flight requests (up to 30 s) and stops the jobs. ready,
+// if not nil, receives the listening address.
+func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.Config.Addr, err)
+	}
+	return a.ServeListener(ctx, ln, ready)
+}
+
+// ServeListener serves on ln (tests use their own listeners).
+func (a *App) ServeListener(ctx context.Context, ln net.Listener, ready func(addr net.Addr)) error {
+	srv := &http.Server{
+		Handler:           a.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // uploads on slow connections
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
+	}
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := a.Jobs.Run(jobsCtx); err != nil {
+			a.Logger.Error("jobs stopped", "error", err)
+		}
+	}()
+	errc := make(chan error, 1)
+	go func() {
+		if a.Config.UseTLS() {
+			errc <- srv.ServeTLS(ln, a.Config.TLSCert, a.Config.TLSKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	a.Logger.Info("serving", "addr", ln.Addr().String(), "base_url", a.Config.BaseURL, "database", string(a.DB.Dialect), "version", Version)
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		a.Logger.Info("shutting down: finishing in-flight requests")
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		serveErr = srv.Shutdown(shutdownCtx)
+		cancel()
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			serveErr = err
+		}
+	}
+	stopJobs()
+	wg.Wait()
+	return serveErr
+}
+
+// Close releases everything.
+func (a *App) Close() error {
+	var errs []error
+	if a.Blobs != nil {
+		errs = append(errs, a.Blobs.Close())
+	}
+	errs = append(errs, a.Core.Close())
+	return errors.Join(errs...)
+}
+
+// directory adapts the agency service for the staff pages.
+type directory struct{ svc *agency.Service }
+
+func (d directory) AgencyName(r *http.Request, id int64) string {
+	if a, err := d.svc.Get(r.Context(), id); err == nil {
+		return a.Name
+	}
+	return "（未知单位）"
+}
+
+func (d directory) AgencyOptions(r *http.Request) []web.Option {
+	all, _ := d.svc.List(r.Context())
+	out := make([]web.Option, 0, len(all))
+	for _, a := range all {
+		out = append(out, web.Option{Value: strconv.FormatInt(a.ID, 10), Label: a.Name})
+	}
+	return out
+}
+
+func (d directory) DivisionOptions(r *http.Request, agencyID int64) []web.Option {
+	divs, _ := d.svc.Divisions(r.Context(), agencyID)
+	out := make([]web.Option, 0, len(divs))
+	for _, dv := range divs {
+		out = append(out, web.Option{Value: strconv.FormatInt(dv.ID, 10), Label: dv.Name})
+	}
+	return out
+}

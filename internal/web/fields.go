@@ -1,0 +1,61 @@
+package web
+
+// FieldView is one form field as the "input", "textarea" and "select"
+// partials render it: label above, hint, the control, the error beneath,
+// wired together with aria-describedby and aria-invalid.
+type FieldView struct {
+	Name     string
+	Label    string
+	Type     string
+	Value    string
+	Error    string
+	Hint     string
+	Required bool
+	Max      int
+	Options  []Option
+	Auto     string // autocomplete
+}
+
+// Option is a choice in a select.
+type Option struct {
+	Value    string
+	Label    string
+	Selected bool
+}
+
+// Field describes a field of the view's form: its submitted value and error.
+// opts are key/value pairs: "type", "hint", "required", "max", "auto".
+func (v *View) Field(name, label string, opts ...any) FieldView {
+	f := FieldView{Name: name, Label: label, Type: "text", Value: v.Value(name), Error: v.Errors[name]}
+	for i := 0; i+1 < len(opts); i += 2 {
+		k, _ := opts[i].(string)
+		switch k {
+		case "type":
+			f.Type, _ = opts[i+1].(string)
+		case "hint":
+			f.Hint, _ = opts[i+1].(string)
+		case "required":
+			f.Required, _ = opts[i+1].(bool)
+		case "max":
+			f.Max, _ = opts[i+1].(int)
+		case "auto":
+			f.Auto, _ = opts[i+1].(string)
+		case "value":
+			if v.Form == nil {
+				f.Value, _ = opts[i+1].(string)
+			}
+		}
+	}
+	return f
+}
+
+// Select is Field with choices; the submitted (or current) value is selected.
+func (v *View) Select(name, label string, options []Option, opts ...any) FieldView {
+	f := v.Field(name, label, opts...)
+	f.Type = "select"
+	for _, o := range options {
+		o.Selected = o.Value == f.Value
+		f.Options = append(f.Options, o)
+	}
+	return f
+}

@@ -1,0 +1,52 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gongkai/gongkai/internal/auth"
+)
+
+// ElderlyCookie remembers the elderly-friendly mode (适老化: large text, high
+// contrast) for a year.
+const ElderlyCookie = "gk_elderly"
+
+// ElderlyMode reports whether the visitor switched the elderly mode on.
+func ElderlyMode(r *http.Request) bool {
+	c, err := r.Cookie(ElderlyCookie)
+	return err == nil && c.Value == "1"
+}
+
+// RegisterPreferences adds the elderly-mode switch: a plain form POST, so it
+// works without JavaScript, that returns to the page it came from.
+func (a *App) RegisterPreferences() {
+	a.Handle("POST /prefs/elderly", auth.Public, a.toggleElderly, Summary("切换适老化模式"))
+}
+
+func (a *App) toggleElderly(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		a.Error(w, r, err)
+		return
+	}
+	on := r.PostForm.Get("on") == "1"
+	c := &http.Cookie{Name: ElderlyCookie, Value: "1", Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: a.Secure, SameSite: http.SameSiteLaxMode}
+	if !on {
+		c.Value, c.MaxAge = "", -1
+	}
+	http.SetCookie(w, c)
+	http.Redirect(w, r, SafeReturn(r.PostForm.Get("return")), http.StatusSeeOther)
+}
+
+// SafeReturn keeps a redirect target on this site: only local absolute paths
+// ("/o/x/…") are accepted, never "//evil.example" or "https://…".
+func SafeReturn(target string) string {
+	if target == "" || !strings.HasPrefix(target, "/") || strings.HasPrefix(target, "//") || strings.HasPrefix(target, "/\\") {
+		return "/"
+	}
+	u, err := url.Parse(target)
+	if err != nil || u.Scheme != "" || u.Host != "" {
+		return "/"
+	}
+	return u.RequestURI()
+}
