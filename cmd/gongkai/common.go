@@ -51,5 +51,5 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 
 // openCore opens the database for an operator command.
 func openCore(ctx context.Context, cfg *config.Config, e env) (*app.Core, error) {
-	return app.OpenCore(ctx, cfg, newLogger(cfg, e.Stderr), false)
+	return app.OpenCore(ctx, cfg, newLogger(cfg, e.Stderr), app.Options{})
 }

@@ -22,7 +22,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	logger := newLogger(cfg, e.Stderr)
-	a, err := app.New(ctx, cfg, logger)
+	a, err := app.New(ctx, cfg, logger, app.Options{})
 	if err != nil {
 		return err
 	}

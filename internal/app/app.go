@@ -53,10 +53,18 @@ type Core struct {
 	Limiter  *ratelimit.Limiter
 }
 
-// OpenCore opens and migrates the database and builds the services. The
-// second-factor key is loaded only when needKey is set (serving, not
-// operator commands).
-func OpenCore(ctx context.Context, cfg *config.Config, logger *slog.Logger, needKey bool) (*Core, error) {
+// Options adjust how the application is built; the zero value is right for
+// production.
+type Options struct {
+	// NeedKey loads the second-factor key (serving; operator commands do
+	// not need it).
+	NeedKey bool
+	// Now replaces the clock of the security services (tests).
+	Now func() time.Time
+}
+
+// OpenCore opens and migrates the database and builds the services.
+func OpenCore(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Options) (*Core, error) {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -74,7 +82,7 @@ func OpenCore(ctx context.Context, cfg *config.Config, logger *slog.Logger, need
 	}
 	c := &Core{Config: cfg, Logger: logger, DB: d}
 	var box *auth.SecretBox
-	if needKey {
+	if opts.NeedKey {
 		key, err := secretKey(cfg, d)
 		if err != nil {
 			d.Close()
@@ -85,8 +93,8 @@ func OpenCore(ctx context.Context, cfg *config.Config, logger *slog.Logger, need
 			return nil, fmt.Errorf("GONGKAI_SECRET_KEY: %w", err)
 		}
 	}
-	c.Limiter = ratelimit.New(d, nil)
-	c.Auth = auth.NewService(d, box, c.Limiter, nil)
+	c.Limiter = ratelimit.New(d, opts.Now)
+	c.Auth = auth.NewService(d, box, c.Limiter, opts.Now)
 	c.Agencies = agency.NewService(d)
 	c.Calendar = calendar.NewService(d)
 	if _, err := c.Calendar.Seed(ctx); err != nil {
@@ -147,8 +155,9 @@ type App struct {
 }
 
 // New builds the whole application.
-func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*App, error) {
-	core, err := OpenCore(ctx, cfg, logger, true)
+func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Options) (*App, error) {
+	opts.NeedKey = true
+	core, err := OpenCore(ctx, cfg, logger, opts)
 	if err != nil {
 		return nil, err
 	}

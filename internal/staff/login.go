@@ -156,6 +156,10 @@ func (h *Handlers) secondFactor(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(next, "/console") {
 		next = "/console/"
 	}
+	if web.Principal(r).Complete() {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
 	token, err := h.svc.SecondFactor(ctx, web.Principal(r), web.SessionToken(ctx), r.PostForm.Get("code"), web.ClientIP(ctx), r.UserAgent())
 	if err != nil {
 		if apperr.Is(err, apperr.Unauthorized) {
