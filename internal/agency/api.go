@@ -73,4 +73,3 @@ func (h *Handlers) apiGet(w http.ResponseWriter, r *http.Request) {
 	}
 	web.WriteJSON(w, http.StatusOK, j)
 }
-

@@ -166,7 +166,6 @@ func checkText(f map[string]string, field, label, v string, min, max int) {
 	}
 }
 
-
 // Normalise trims the settings.
 func (s *Settings) Normalise() {
 	for _, p := range []*string{&s.Address, &s.Postcode, &s.OfficeHours, &s.Phone, &s.Fax, &s.Email,

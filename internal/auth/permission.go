@@ -15,11 +15,11 @@ const (
 	// Partial is for the steps of logging in: the second factor and enrolment.
 	Partial Permission = "partial"
 
-	ManageAgencySettings Permission = "agency.settings"  // agency settings and divisions
-	ManageStaff          Permission = "staff.manage"     // staff accounts of an agency
+	ManageAgencySettings Permission = "agency.settings"   // agency settings and divisions
+	ManageStaff          Permission = "staff.manage"      // staff accounts of an agency
 	ManageAgencies       Permission = "platform.agencies" // create agencies, platform settings
-	ManageCalendar       Permission = "calendar.manage"  // the working-day calendar
-	ReadAudit            Permission = "audit.read"       // search the audit log
+	ManageCalendar       Permission = "calendar.manage"   // the working-day calendar
+	ReadAudit            Permission = "audit.read"        // search the audit log
 )
 
 // grants says which roles hold each permission beyond Public/Authenticated.

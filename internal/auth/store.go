@@ -36,7 +36,9 @@ type User struct {
 }
 
 // Locked reports whether the account is locked at now.
-func (u *User) Locked(now time.Time) bool { return !u.LockedUntil.IsZero() && now.Before(u.LockedUntil) }
+func (u *User) Locked(now time.Time) bool {
+	return !u.LockedUntil.IsZero() && now.Before(u.LockedUntil)
+}
 
 const userColumns = `id, COALESCE(agency_id, 0), COALESCE(division_id, 0), username, display_name, email, phone,
 	password_hash, password_changed_at, must_change_password, totp_secret, totp_enabled, totp_last_step,

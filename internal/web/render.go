@@ -5,8 +5,8 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
-	"log/slog"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"path"
 	"strings"
@@ -108,17 +108,17 @@ func (a *App) NewView(r *http.Request, title string) *View {
 // flashMessages are the notices a redirect may ask for (?flash=saved), so
 // that no text from the URL is ever shown.
 var flashMessages = map[string]string{
-	"saved":    "已保存。",
-	"created":  "已创建。",
-	"deleted":  "已删除。",
-	"disabled": "账号已停用。",
-	"enabled":  "账号已启用。",
-	"password": "密码已修改。",
-	"2fa":      "双因素认证已启用。",
+	"saved":     "已保存。",
+	"created":   "已创建。",
+	"deleted":   "已删除。",
+	"disabled":  "账号已停用。",
+	"enabled":   "账号已启用。",
+	"password":  "密码已修改。",
+	"2fa":       "双因素认证已启用。",
 	"2fa-reset": "已重置双因素认证，该账号下次登录时需重新设置。",
 	"loggedout": "您已安全退出。",
-	"revoked":  "令牌已吊销。",
-	"imported": "已导入。",
+	"revoked":   "令牌已吊销。",
+	"imported":  "已导入。",
 }
 
 // SetErrors records form errors (and lists them at the top of the form).
@@ -172,8 +172,8 @@ func (v *View) Checked(field, value string) bool {
 type Renderer struct {
 	Logger *slog.Logger
 	mu     sync.RWMutex
-	base  *template.Template
-	pages map[string]*template.Template
+	base   *template.Template
+	pages  map[string]*template.Template
 }
 
 // NewRenderer parses the layouts.
