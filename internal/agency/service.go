@@ -3,6 +3,7 @@ package agency
 import (
 	"context"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -128,10 +129,12 @@ func (s *Service) ForHost(ctx context.Context, host string) (*Agency, error) {
 	if err != nil {
 		return nil, err
 	}
-	if h, _, ok := strings.Cut(strings.ToLower(host), ":"); ok || h != "" {
-		if a, ok := snap.byHost[h]; ok {
-			return a, nil
-		}
+	h := strings.ToLower(host)
+	if name, _, err := net.SplitHostPort(h); err == nil {
+		h = name
+	}
+	if a, ok := snap.byHost[h]; ok && h != "" {
+		return a, nil
 	}
 	if a, ok := snap.byID[snap.defaultID]; ok {
 		return a, nil
