@@ -65,13 +65,16 @@ func (a *App) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.ErrorPage(w, r, http.StatusForbidden, "跨站提交的请求已被拒绝。请在本网站的页面上重新提交。")
 	}))
+	// Outermost first: identify → security headers → observe → recover →
+	// cross-origin check → URL check → routes. Recovery sits inside the
+	// request ID, the headers and the metrics, so a panic still gets all three.
 	var h http.Handler = http.HandlerFunc(a.dispatch)
 	h = a.checkURL(h)
 	h = cop.Handler(h)
+	h = a.recoverPanics(h)
 	h = a.observe(h)
 	h = a.securityHeaders(h)
 	h = a.identify(h)
-	h = a.recoverPanics(h)
 	return h
 }
 

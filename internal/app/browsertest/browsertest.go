@@ -1,0 +1,128 @@
+// Package browsertest runs user journeys in real headless Chromium. Without
+// Chromium the tests skip, unless GONGKAI_TEST_REQUIRE_BROWSER=1 (set by
+// .ci/run), which makes a missing browser a failure.
+package browsertest
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// EnvRequire makes a missing Chromium fail the tests instead of skipping them.
+const EnvRequire = "GONGKAI_TEST_REQUIRE_BROWSER"
+
+// EnvScreenshots names a folder to save screenshots in (for looking at pages).
+const EnvScreenshots = "GONGKAI_SCREENSHOTS"
+
+// Chromium returns the browser executable, skipping the test when absent.
+func Chromium(t testing.TB) string {
+	t.Helper()
+	candidates := []string{os.Getenv("GONGKAI_CHROMIUM"), "chromium", "chromium-browser", "google-chrome", "/usr/bin/chromium"}
+	for _, c := range candidates {
+		if c == "" {
+			continue
+		}
+		if p, err := exec.LookPath(c); err == nil {
+			return p
+		}
+	}
+	if os.Getenv(EnvRequire) == "1" {
+		t.Fatalf("Chromium not found but %s=1: install it (apt-get install -y chromium fonts-wqy-microhei)", EnvRequire)
+	}
+	t.Skip("browser tests skipped: Chromium not found (apt-get install -y chromium fonts-wqy-microhei, or set GONGKAI_CHROMIUM)")
+	return ""
+}
+
+// New starts a headless Chromium with a fresh profile and returns a
+// chromedp context for one tab. Everything stops when the test ends.
+func New(t testing.TB) context.Context {
+	t.Helper()
+	exe := Chromium(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("lang", "zh-CN"),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+	})
+	// The first Run starts the browser; it must not carry a timeout.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return ctx
+}
+
+// Run runs steps with a time limit.
+func Run(t testing.TB, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(c, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Text returns the text of the first element matching a CSS selector.
+func Text(t testing.TB, ctx context.Context, css string) string {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(c, chromedp.Text(chromedp.CSS(css)))
+	if err != nil {
+		t.Fatalf("text of %s: %v", css, err)
+	}
+	return s
+}
+
+// Location returns the current URL.
+func Location(t testing.TB, ctx context.Context) string {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(c, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Screenshot saves a full-page PNG at the given width into
+// $GONGKAI_SCREENSHOTS, if set.
+func Screenshot(t testing.TB, ctx context.Context, name string, width int64) {
+	t.Helper()
+	dir := os.Getenv(EnvScreenshots)
+	if dir == "" {
+		return
+	}
+	c, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(c, chromedp.EmulateViewport(width, 900)); err != nil {
+		t.Fatal(err)
+	}
+	png, err := chromedp.Run(c, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(dir, 0o755)
+	file := filepath.Join(dir, strings.ReplaceAll(name, "/", "_")+".png")
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	chromedp.Do(c, chromedp.EmulateViewport(1280, 900))
+}
