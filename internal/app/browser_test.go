@@ -31,12 +31,14 @@ func TestBrowserLoginWith2FAAndPortal(t *testing.T) {
 	}
 	browsertest.Screenshot(t, ctx, "portal-home-1280", 1280)
 	browsertest.Screenshot(t, ctx, "portal-home-375", 375)
+	browsertest.Axe(t, ctx, "/")
 
 	// The elderly mode switch is a plain form: it works and persists.
 	browsertest.Run(t, ctx, chromedp.Click(chromedp.CSS(".elderly-switch button")), chromedp.WaitVisible(chromedp.CSS("html.elderly")))
 	browsertest.Screenshot(t, ctx, "portal-home-elderly-375", 375)
 	browsertest.Run(t, ctx, chromedp.Navigate(e.URL+"/o/mzzj/about"), chromedp.WaitVisible(chromedp.CSS("html.elderly")))
 	browsertest.Screenshot(t, ctx, "portal-about-elderly-1280", 1280)
+	browsertest.Axe(t, ctx, "/o/mzzj/about (elderly mode)")
 	browsertest.Run(t, ctx, chromedp.Click(chromedp.CSS(".elderly-switch button")), chromedp.WaitVisible(chromedp.CSS("html:not(.elderly)")))
 
 	// Log in with password, then the TOTP code.
@@ -48,6 +50,7 @@ func TestBrowserLoginWith2FAAndPortal(t *testing.T) {
 		t.Fatalf("console without login went to %s", loc)
 	}
 	browsertest.Screenshot(t, ctx, "console-login-375", 375)
+	browsertest.Axe(t, ctx, "/console/login")
 	browsertest.Run(t, ctx,
 		chromedp.SendKeys(chromedp.ID("f-username"), "browser.admin"),
 		chromedp.SendKeys(chromedp.ID("f-password"), apptest.Password),
@@ -66,14 +69,18 @@ func TestBrowserLoginWith2FAAndPortal(t *testing.T) {
 	if got := browsertest.Text(t, ctx, ".console-user"); !strings.Contains(got, "测试browser.admin") {
 		t.Fatalf("user bar: %q", got)
 	}
+	browsertest.Axe(t, ctx, "/console/")
 	browsertest.Screenshot(t, ctx, "console-dashboard-1280", 1280)
 	browsertest.Screenshot(t, ctx, "console-dashboard-375", 375)
 	for _, page := range []string{"/console/staff", "/console/agency", "/console/calendar?year=2027"} {
 		browsertest.Run(t, ctx, chromedp.Navigate(e.URL+page), chromedp.WaitVisible(chromedp.CSS("main h1")))
 		browsertest.Screenshot(t, ctx, "console"+strings.ReplaceAll(strings.ReplaceAll(page, "/console", ""), "?", "-")+"-1280", 1280)
+		browsertest.Axe(t, ctx, page)
 	}
 	browsertest.Run(t, ctx, chromedp.Navigate(e.URL+"/workdays?mode=add&from=2025-01-23&days=20"), chromedp.WaitVisible(chromedp.CSS("#h-result")))
 	browsertest.Screenshot(t, ctx, "portal-workdays-375", 375)
+	browsertest.Axe(t, ctx, "/workdays")
 	browsertest.Run(t, ctx, chromedp.Navigate(e.URL+"/no-such-page"), chromedp.WaitVisible(chromedp.CSS(".error-page")))
 	browsertest.Screenshot(t, ctx, "portal-404-375", 375)
+	browsertest.Axe(t, ctx, "404 page")
 }

@@ -81,9 +81,6 @@ func (h *Handlers) loginForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := h.app.NewView(r, "工作人员登录")
-	if r.URL.Query().Get("flash") == "loggedout" {
-		v.Flash = "您已安全退出。"
-	}
 	v.Data = loginData{Next: web.SafeReturn(r.URL.Query().Get("next")), Expired: r.URL.Query().Get("expired") == "1"}
 	h.app.Render.Page(w, r, http.StatusOK, "staff/console_login", v)
 }

@@ -5,6 +5,7 @@ package browsertest
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -125,4 +126,57 @@ func Screenshot(t testing.TB, ctx context.Context, name string, width int64) {
 		t.Fatal(err)
 	}
 	chromedp.Do(c, chromedp.EmulateViewport(1280, 900))
+}
+
+// EnvAxe names axe.min.js from the npm package axe-core; .ci/run installs it
+// (npm install axe-core) and sets it, with EnvRequireAxe=1.
+const (
+	EnvAxe        = "GONGKAI_AXE"
+	EnvRequireAxe = "GONGKAI_TEST_REQUIRE_AXE"
+)
+
+// AxeViolation is one failed accessibility rule.
+type AxeViolation struct {
+	ID     string   `json:"id"`
+	Impact string   `json:"impact"`
+	Help   string   `json:"help"`
+	Nodes  []string `json:"nodes"`
+}
+
+// Axe runs axe-core's WCAG 2.1 A/AA rules on the current page and fails the
+// test for every violation. Without axe-core it logs and returns, unless
+// EnvRequireAxe=1.
+func Axe(t testing.TB, ctx context.Context, page string) {
+	t.Helper()
+	path := os.Getenv(EnvAxe)
+	if path == "" {
+		if os.Getenv(EnvRequireAxe) == "1" {
+			t.Fatalf("%s is not set but %s=1", EnvAxe, EnvRequireAxe)
+		}
+		t.Logf("accessibility check of %s skipped: set %s to axe.min.js (npm install axe-core)", page, EnvAxe)
+		return
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read axe-core: %v", err)
+	}
+	c, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(c, chromedp.Evaluate[any](string(src))); err != nil {
+		t.Fatalf("inject axe-core: %v", err)
+	}
+	const script = `axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+		.then(r => JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+			nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))})).concat(r.passes.length < 10 ? [{id: "too-few-passes", help: "axe ran only " + r.passes.length + " rules"}] : [])))`
+	out, err := chromedp.Run(c, chromedp.Evaluate[string](script, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("run axe-core on %s: %v", page, err)
+	}
+	var vs []AxeViolation
+	if err := json.Unmarshal([]byte(out), &vs); err != nil {
+		t.Fatalf("axe result: %v", err)
+	}
+	for _, v := range vs {
+		t.Errorf("accessibility (%s) on %s: %s [%s] at %v", v.Impact, page, v.Help, v.ID, v.Nodes)
+	}
 }
