@@ -26,13 +26,19 @@ func TestWorkdaysCLI(t *testing.T) {
 		stdout string // exact, unless contains is set
 		has    []string
 		stderr []string
+		quiet  bool // stderr must be empty
 	}{
 		{name: "add §8.4", args: []string{"add", "--from", "2025-01-23", "--days", "20"}, stdout: "2025-02-26\n"},
 		{name: "add 7 WD", args: []string{"add", "--from", "2025-01-23", "--days", "7"}, stdout: "2025-02-08\n"},
 		{name: "add across 国庆 2025", args: []string{"add", "--from=2025-09-26", "--days=20"}, stdout: "2025-10-30\n"},
 		{name: "add with pause", args: []string{"add", "--from", "2025-01-23", "--days", "20", "--pause", "2025-02-10~2025-02-14"}, stdout: "2025-03-05\n"},
-		{name: "add into 2027 warns on stderr", args: []string{"add", "--from", "2026-12-30", "--days", "5"}, stdout: "2027-01-06\n",
-			stderr: []string{"2027 年的放假安排尚未公布"}},
+		// 2027-12-30 is a Thursday: 12-31, then 2028-01-03 (Mon) … 01-06 (Thu), presumed.
+		{name: "add into 2028 warns on stderr", args: []string{"add", "--from", "2027-12-30", "--days", "5"}, stdout: "2028-01-06\n",
+			stderr: []string{"2028 年的放假安排尚未公布"}},
+		// 2026-12-30 is a Wednesday: 12-31, then 元旦 2027-01-01 … 01-03 off, 01-04 … 01-07.
+		{name: "add into 2027 is final", args: []string{"add", "--from", "2026-12-30", "--days", "5"}, stdout: "2027-01-07\n", quiet: true},
+		{name: "add across 春节 2027", args: []string{"add", "--from", "2027-01-28", "--days", "20"}, stdout: "2027-03-03\n", quiet: true},
+		{name: "between across 春节 2027", args: []string{"between", "--from", "2027-01-28", "--to", "2027-02-15"}, stdout: "8\n", quiet: true},
 		{name: "between", args: []string{"between", "--from", "2025-01-24", "--to", "2025-02-08"}, stdout: "6\n"},
 		{name: "between reversed", args: []string{"between", "--from", "2025-02-08", "--to", "2025-01-24"}, stdout: "-6\n"},
 		{name: "add explain", args: []string{"add", "--from", "2025-01-23", "--days", "7", "--explain"}, has: []string{
@@ -54,7 +60,9 @@ func TestWorkdaysCLI(t *testing.T) {
 		{name: "is holiday", args: []string{"is", "--date", "2025-10-06"}, stdout: "2025-10-06 星期一：休息日，放假（国庆节、中秋节）\n"},
 		{name: "is weekend", args: []string{"is", "--date", "2025-02-09"}, stdout: "2025-02-09 星期日：休息日，周末\n"},
 		{name: "is ordinary", args: []string{"is", "--date", "2025-02-10"}, stdout: "2025-02-10 星期一：工作日\n"},
-		{name: "is presumed", args: []string{"is", "--date", "2027-01-01"}, has: []string{"2027-01-01 星期五：工作日\n", "2027 年的放假安排尚未公布"}},
+		{name: "is presumed", args: []string{"is", "--date", "2028-01-03"}, has: []string{"2028-01-03 星期一：工作日\n", "2028 年的放假安排尚未公布"}},
+		{name: "is 2027 元旦", args: []string{"is", "--date", "2027-01-01"}, stdout: "2027-01-01 星期五：休息日，放假（元旦）\n"},
+		{name: "is 2027 make-up day", args: []string{"is", "--date", "2027-02-14"}, stdout: "2027-02-14 星期日：工作日，调休上班（春节）\n"},
 		{name: "show", args: []string{"show", "--year", "2026"}, has: []string{
 			"2026 年放假安排（来源：https://www.gov.cn/zhengce/zhengceku/202511/content_7047091.htm）\n",
 			"2026-01-04 星期日  班  元旦\n",
@@ -63,7 +71,16 @@ func TestWorkdaysCLI(t *testing.T) {
 			"全年工作日：",
 		}},
 		{name: "show csv", args: []string{"show", "--year", "2025", "--csv"}, has: []string{"2025-01-01,休,元旦\n2025-01-26,班,春节\n"}},
-		{name: "show unknown year", args: []string{"show", "--year", "2027"}, code: 1, stderr: []string{"2027 年的放假安排尚未录入"}},
+		{name: "show 2027", args: []string{"show", "--year", "2027"}, has: []string{
+			"2027 年放假安排（来源：国务院办公厅关于2027年部分节假日安排的通知（据 6tail/lunar-go v1.4.7 节假日数据，请与通知原文核对））\n",
+			"2027-01-31 星期日  班  春节\n",
+			"2027-02-05 星期五  休  春节\n",
+			"2027-02-14 星期日  班  春节\n",
+			"2027-10-09 星期六  班  国庆节\n",
+			"全年工作日：248 天\n",
+		}},
+		{name: "show unknown year", args: []string{"show", "--year", "2028"}, code: 1, stderr: []string{
+			"2028 年的放假安排尚未录入", "（已有：2020、2021、2022、2023、2024、2025、2026、2027）"}},
 
 		{name: "no subcommand", args: nil, code: 2, stderr: []string{"Usage: gongkai workdays"}},
 		{name: "unknown subcommand", args: []string{"sum"}, code: 2, stderr: []string{`unknown subcommand "sum"`}},
@@ -93,6 +110,9 @@ func TestWorkdaysCLI(t *testing.T) {
 				if !strings.Contains(errOut, h) {
 					t.Errorf("stderr lacks %q:\n%s", h, errOut)
 				}
+			}
+			if tc.quiet && errOut != "" {
+				t.Errorf("stderr %q, want none", errOut)
 			}
 		})
 	}

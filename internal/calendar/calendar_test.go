@@ -15,7 +15,8 @@ var d = civil.MustParse
 
 // addVectors: AddWorkingDays(from, n) with the shipped calendar. The first
 // three are the worked examples of the domain reference §8.4; the others were
-// derived by hand around every 2025 and 2026 holiday (§8.3, §8.4).
+// derived by hand around every 2025 and 2026 holiday (§8.3, §8.4) and every
+// 2027 holiday (data/2027.json).
 var addVectors = []struct {
 	name string
 	from string
@@ -71,6 +72,30 @@ var addVectors = []struct {
 	{"2026 国庆节 block skipped", "2026-09-30", 1, "2026-10-08"},
 	{"2026 国庆 make-up Saturday counts", "2026-10-09", 1, "2026-10-10"},
 	{"2026 国庆 20 WD", "2026-09-18", 20, "2026-10-22"},
+
+	// 2027 元旦 (01-01 Fri … 01-03 Sun), across the year boundary.
+	{"2027 元旦 skipped", "2026-12-31", 1, "2027-01-04"},
+	// 2027 春节 (02-05 Fri … 02-13 Sat, make-up 01-31 Sun, 02-14 Sun).
+	{"2027 春节 make-up Sunday before counts", "2027-01-29", 1, "2027-01-31"},
+	{"2027 春节 block skipped to the make-up Sunday after", "2027-02-04", 1, "2027-02-14"},
+	// 01-29, 01-31, 02-01 … 02-04 (6), 02-14 … 02-19 (12), 02-22 … 02-26
+	// (17), 03-01 … 03-03 (20).
+	{"2027 春节 20 WD", "2027-01-28", 20, "2027-03-03"},
+	// 2027 清明节 (04-03 Sat … 04-05 Mon).
+	{"2027 清明节 skipped", "2027-04-02", 1, "2027-04-06"},
+	// 2027 劳动节 (05-01 Sat … 05-05 Wed, make-up 05-08 Sat).
+	{"2027 劳动节 block skipped", "2027-04-30", 1, "2027-05-06"},
+	{"2027 劳动节 make-up Saturday counts", "2027-05-07", 1, "2027-05-08"},
+	// 2027 端午节 (06-09 Wed) and 中秋节 (09-15 Wed), one day each.
+	{"2027 端午节 skipped", "2027-06-08", 1, "2027-06-10"},
+	{"2027 中秋节 skipped", "2027-09-14", 1, "2027-09-16"},
+	// 2027 国庆节 (10-01 Fri … 10-07 Thu, make-up 09-26 Sun, 10-09 Sat).
+	{"2027 国庆 make-up Sunday counts", "2027-09-24", 1, "2027-09-26"},
+	{"2027 国庆节 block skipped", "2027-09-30", 1, "2027-10-08"},
+	{"2027 国庆 make-up Saturday counts", "2027-10-08", 1, "2027-10-09"},
+	// 09-26 … 09-30 (5), 10-08, 10-09 (7), 10-11 … 10-15 (12), 10-18 … 10-22
+	// (17), 10-25 … 10-27 (20).
+	{"2027 国庆 20 WD", "2027-09-24", 20, "2027-10-27"},
 }
 
 func TestAddWorkingDays(t *testing.T) {
@@ -92,7 +117,7 @@ func TestAddWorkingDays(t *testing.T) {
 }
 
 // betweenVectors: working days in (from, to], derived by hand around every
-// 2025 and 2026 holiday; the listed days are the ones that count.
+// 2025, 2026 and 2027 holiday; the listed days are the ones that count.
 var betweenVectors = []struct {
 	name     string
 	from, to string
@@ -113,6 +138,13 @@ var betweenVectors = []struct {
 	{"2026 端午节: 06-18, 06-22", "2026-06-17", "2026-06-22", 2},
 	{"2026 中秋节: 09-20 … 09-24, 09-28", "2026-09-18", "2026-09-28", 6},
 	{"2026 国庆节: 10-08 … 10-10, 10-12", "2026-09-30", "2026-10-12", 4},
+	{"2027 元旦: 12-31, 01-04", "2026-12-30", "2027-01-04", 2},
+	{"2027 春节: 01-29, 01-31 … 02-04, 02-14, 02-15", "2027-01-28", "2027-02-15", 8},
+	{"2027 清明节: 04-02, 04-06", "2027-04-01", "2027-04-06", 2},
+	{"2027 劳动节: 04-30, 05-06 … 05-08, 05-10", "2027-04-29", "2027-05-10", 5},
+	{"2027 端午节: 06-08, 06-10", "2027-06-07", "2027-06-10", 2},
+	{"2027 中秋节: 09-14, 09-16", "2027-09-13", "2027-09-16", 2},
+	{"2027 国庆节: 09-26 … 09-30, 10-08, 10-09, 10-11", "2027-09-24", "2027-10-11", 8},
 	{"reversed is negative", "2025-02-08", "2025-01-24", -6},
 }
 
@@ -173,10 +205,10 @@ func TestIsWorkingDay(t *testing.T) {
 
 // TestAddBetweenProperty: Between(from, Add(from, n)) == n, the result of
 // Add is a working day, and every day strictly between from+1 and the result
-// that is a working day was counted, for every start date 2019-12 … 2027-03.
+// that is a working day was counted, for every start date 2019-12 … 2028-02.
 func TestAddBetweenProperty(t *testing.T) {
 	c := calendar.Embedded()
-	for from := d("2019-12-01"); from.Before(d("2027-03-01")); from = from.AddDays(1) {
+	for from := d("2019-12-01"); from.Before(d("2028-03-01")); from = from.AddDays(1) {
 		for _, n := range []int{0, 1, 2, 3, 5, 7, 10, 15, 20, 40} {
 			due, err := c.AddWorkingDays(from, n)
 			if err != nil {
@@ -289,34 +321,63 @@ func TestDeadlinePauses(t *testing.T) {
 
 func TestUncoveredYears(t *testing.T) {
 	c := calendar.Embedded()
-	if !slices.Equal(c.Years(), []int{2020, 2021, 2022, 2023, 2024, 2025, 2026}) {
+	if !slices.Equal(c.Years(), []int{2020, 2021, 2022, 2023, 2024, 2025, 2026, 2027}) {
 		t.Fatalf("embedded years %v", c.Years())
 	}
-	if c.Covers(2027) || !c.Covers(2026) {
+	if c.Covers(2028) || !c.Covers(2027) {
 		t.Fatal("Covers")
 	}
 
-	// Into 2027, whose notice is not in the data: Monday–Friday is presumed
-	// (2027-01-01 is a Friday and counts) and the result is provisional.
-	r, err := c.Deadline(d("2026-12-30"), 5, nil)
+	// Into 2028, whose notice is not in the data: Monday–Friday is presumed
+	// and the result is provisional. 2027-12-30 is a Thursday: 12-31 (Fri)
+	// is the 1st WD; 2028-01-01 is a Saturday, so 01-03 (Mon) … 01-06 (Thu)
+	// are the 2nd … 5th, although 01-03 may well become the 元旦 day off.
+	r, err := c.Deadline(d("2027-12-30"), 5, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Due != d("2027-01-06") || !r.Provisional() || !slices.Equal(r.Uncovered, []int{2027}) {
-		t.Errorf("into 2027: %s uncovered %v", r.Due, r.Uncovered)
+	if r.Due != d("2028-01-06") || !r.Provisional() || !slices.Equal(r.Uncovered, []int{2028}) {
+		t.Errorf("into 2028: %s uncovered %v", r.Due, r.Uncovered)
 	}
-	info := c.Describe(d("2027-01-01"))
-	if !info.Working || !info.Presumed || info.Reason() != "工作日（推定）" {
-		t.Errorf("2027-01-01: %+v %q", info, info.Reason())
+	for _, tc := range []struct {
+		date    string
+		working bool
+		reason  string
+	}{
+		{"2028-01-01", false, "周末（推定）"}, // Saturday
+		{"2028-01-03", true, "工作日（推定）"}, // Monday
+		{"2027-12-31", true, "工作日（推定）"}, // Friday; the 2028 notice may list it
+	} {
+		info := c.Describe(d(tc.date))
+		if info.Working != tc.working || !info.Presumed || info.Reason() != tc.reason {
+			t.Errorf("%s: %+v %q, want %q", tc.date, info, info.Reason(), tc.reason)
+		}
+	}
+	if info := c.Describe(d("2027-12-17")); !info.Working || info.Presumed || info.Reason() != "工作日" {
+		t.Errorf("2027-12-17: %+v %q", info, info.Reason())
+	}
+
+	// The same start a year earlier is final now that 2027 is shipped:
+	// 2026-12-30 is a Wednesday; 12-31 (Thu) is the 1st WD, 01-01 … 01-03
+	// are 元旦, 01-04 (Mon) … 01-07 (Thu) are the 2nd … 5th.
+	r, err = c.Deadline(d("2026-12-30"), 5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Due != d("2027-01-07") || r.Provisional() {
+		t.Errorf("into 2027: %s uncovered %v", r.Due, r.Uncovered)
 	}
 
 	// Late December of a covered year can still be changed by the next
 	// year's notice (the 2019 notice made 2018-12-31 a day off).
-	if got := c.Uncovered(d("2026-12-10"), d("2026-12-21")); !slices.Equal(got, []int{2027}) {
-		t.Errorf("late December 2026: uncovered %v", got)
+	if got := c.Uncovered(d("2027-12-10"), d("2027-12-21")); !slices.Equal(got, []int{2028}) {
+		t.Errorf("late December 2027: uncovered %v", got)
 	}
-	if got := c.Uncovered(d("2026-12-01"), d("2026-12-17")); len(got) != 0 {
-		t.Errorf("early December 2026: uncovered %v", got)
+	if got := c.Uncovered(d("2027-12-01"), d("2027-12-17")); len(got) != 0 {
+		t.Errorf("early December 2027: uncovered %v", got)
+	}
+	if got := c.Uncovered(d("2026-12-10"), d("2026-12-21")); len(got) != 0 {
+		t.Errorf("late December 2026 with 2027 shipped: uncovered %v", got)
 	}
 	// Inside covered years: final.
 	if r, _ := c.Deadline(d("2025-01-23"), 20, nil); r.Provisional() {
@@ -326,12 +387,22 @@ func TestUncoveredYears(t *testing.T) {
 	if got := c.Uncovered(d("2019-06-01"), d("2019-06-30")); !slices.Equal(got, []int{2019}) {
 		t.Errorf("2019: uncovered %v", got)
 	}
-	e, err := c.ExplainBetween(d("2026-12-25"), d("2027-01-05"))
+	// (2027-12-24 Fri, 2028-01-04 Tue]: 12-27 … 12-31 and 01-03, 01-04.
+	e, err := c.ExplainBetween(d("2027-12-24"), d("2028-01-04"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !e.Provisional() || e.Count != 7 {
-		t.Errorf("ExplainBetween into 2027: count %d provisional %v", e.Count, e.Provisional())
+	if !e.Provisional() || e.Count != 7 || !slices.Equal(e.Uncovered, []int{2028}) {
+		t.Errorf("ExplainBetween into 2028: count %d uncovered %v", e.Count, e.Uncovered)
+	}
+	// (2026-12-25 Fri, 2027-01-05 Tue]: 12-28 … 12-31 and 01-04, 01-05; 元旦
+	// 01-01 … 01-03 is off.
+	e, err = c.ExplainBetween(d("2026-12-25"), d("2027-01-05"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Provisional() || e.Count != 6 {
+		t.Errorf("ExplainBetween into 2027: count %d uncovered %v", e.Count, e.Uncovered)
 	}
 
 	// An empty calendar is pure Monday–Friday and provisional everywhere.

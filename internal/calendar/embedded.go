@@ -21,9 +21,11 @@ import (
 // that project (or write it from the State Council notice), check it against
 // the notice, and run the tests: TestEmbeddedConsistency checks every file.
 //
-// Shipped: 2020–2026. The 2027 notice was not published in the copy the data
-// was taken from; until an administrator enters it (or a release ships it),
-// 2027 follows the Monday–Friday rule and results touching it are provisional.
+// Shipped: 2020–2027. 2020–2026 come from holiday-cn; 2027 is taken from the
+// holiday table of 6tail/lunar-go v1.4.7 (MIT licence), as data/NOTICE
+// explains, and has not been checked against the notice itself. Until an
+// administrator enters it (or a release ships it), 2028 follows the
+// Monday–Friday rule and results touching it are provisional.
 //
 //go:embed data/*.json
 var data embed.FS

@@ -20,7 +20,7 @@ var statutoryHolidays = []string{"元旦", "春节", "清明节", "劳动节", "
 // names such as 国庆节、中秋节 count for both), and it has the number of
 // listed days of the source data.
 func TestEmbeddedConsistency(t *testing.T) {
-	wantDays := map[int]int{2020: 36, 2021: 38, 2022: 38, 2023: 34, 2024: 36, 2025: 33, 2026: 39}
+	wantDays := map[int]int{2020: 36, 2021: 38, 2022: 38, 2023: 34, 2024: 36, 2025: 33, 2026: 39, 2027: 34}
 	arrs := calendar.EmbeddedArrangements()
 	if len(arrs) != len(wantDays) {
 		t.Fatalf("%d embedded years, want %d", len(arrs), len(wantDays))
@@ -32,7 +32,10 @@ func TestEmbeddedConsistency(t *testing.T) {
 		if len(a.Days) != wantDays[a.Year] {
 			t.Errorf("%d: %d days, want %d", a.Year, len(a.Days), wantDays[a.Year])
 		}
-		if !strings.Contains(a.Source, "gov.cn") {
+		// Every year names the notice by its gov.cn address — except a year
+		// taken from a secondary source, which must say so and ask for the
+		// check against the notice (2027: see data/NOTICE).
+		if !strings.Contains(a.Source, "gov.cn") && !(strings.Contains(a.Source, "部分节假日安排的通知") && strings.Contains(a.Source, "请与通知原文核对")) {
 			t.Errorf("%d: source %q does not name the notice", a.Year, a.Source)
 		}
 		names := map[string]bool{}
@@ -73,10 +76,10 @@ func TestEmbeddedConsistency(t *testing.T) {
 
 // TestEmbeddedSixDayRule: since the 2024 revision (in force 2025), as a
 // rule no more than six consecutive working days are arranged around a
-// holiday (Art. 7, §8.1); the shipped 2025 and 2026 data respects it.
+// holiday (Art. 7, §8.1); the shipped 2025, 2026 and 2027 data respects it.
 func TestEmbeddedSixDayRule(t *testing.T) {
 	c := calendar.Embedded()
-	for _, year := range []int{2025, 2026} {
+	for _, year := range []int{2025, 2026, 2027} {
 		run, longest := 0, 0
 		for day := (civil.Date{Year: year, Month: 1, Day: 1}); day.Year == year; day = day.AddDays(1) {
 			if c.IsWorkingDay(day) {
@@ -138,6 +141,68 @@ func TestEmbeddedMatchesReference(t *testing.T) {
 		if !slices.Equal(a.Days, want) {
 			t.Errorf("%d differs from the domain reference:\n got %v\nwant %v", year, a.Days, want)
 		}
+	}
+}
+
+// TestEmbedded2027 pins facts of the shipped 2027 arrangement
+// (data/2027.json, from the holiday table of 6tail/lunar-go v1.4.7, see
+// data/NOTICE), with the weekdays worked out by hand from 2027-01-01 being a
+// Friday.
+func TestEmbedded2027(t *testing.T) {
+	c := calendar.Embedded()
+	a, ok := c.Arrangement(2027)
+	if !ok {
+		t.Fatal("2027 not embedded")
+	}
+	// The console shows this line: it must say where the dates come from and
+	// that they still have to be checked against the notice.
+	for _, s := range []string{"国务院办公厅关于2027年部分节假日安排的通知", "6tail/lunar-go v1.4.7", "请与通知原文核对"} {
+		if !strings.Contains(a.Source, s) {
+			t.Errorf("2027 source %q lacks %q", a.Source, s)
+		}
+	}
+	for _, tc := range []struct {
+		date    string
+		weekday time.Weekday
+		working bool
+		reason  string
+	}{
+		{"2027-01-01", time.Friday, false, "放假（元旦）"},
+		{"2027-01-03", time.Sunday, false, "放假（元旦）"},
+		{"2027-01-04", time.Monday, true, "工作日"},
+		{"2027-01-30", time.Saturday, false, "周末"},
+		{"2027-01-31", time.Sunday, true, "调休上班（春节）"},
+		{"2027-02-04", time.Thursday, true, "工作日"},
+		{"2027-02-14", time.Sunday, true, "调休上班（春节）"},
+		{"2027-02-15", time.Monday, true, "工作日"},
+		{"2027-02-20", time.Saturday, false, "周末"},
+		{"2027-04-05", time.Monday, false, "放假（清明节）"},
+		{"2027-05-05", time.Wednesday, false, "放假（劳动节）"},
+		{"2027-05-08", time.Saturday, true, "调休上班（劳动节）"},
+		{"2027-06-09", time.Wednesday, false, "放假（端午节）"},
+		{"2027-09-15", time.Wednesday, false, "放假（中秋节）"},
+		{"2027-09-26", time.Sunday, true, "调休上班（国庆节）"},
+		{"2027-10-07", time.Thursday, false, "放假（国庆节）"},
+		{"2027-10-08", time.Friday, true, "工作日"},
+		{"2027-10-09", time.Saturday, true, "调休上班（国庆节）"},
+	} {
+		info := c.Describe(d(tc.date))
+		if info.Weekday != tc.weekday || info.Working != tc.working || info.Presumed || info.Reason() != tc.reason {
+			t.Errorf("%s: %s working %v presumed %v %q, want %s working %v %q",
+				tc.date, info.Weekday, info.Working, info.Presumed, info.Reason(), tc.weekday, tc.working, tc.reason)
+		}
+	}
+	// 春节: nine days off in a row, 02-05 (Friday) … 02-13 (Saturday).
+	for day := d("2027-02-05"); !day.After(d("2027-02-13")); day = day.AddDays(1) {
+		if info := c.Describe(day); info.Working || info.Reason() != "放假（春节）" {
+			t.Errorf("%s: working %v %q, want 放假（春节）", day, info.Working, info.Reason())
+		}
+	}
+	// The whole year: 261 weekdays (52 weeks and Friday 12-31), minus 18
+	// weekdays off (元旦 1, 春节 6, 清明节 1, 劳动节 3, 端午节 1, 中秋节 1,
+	// 国庆节 5), plus 5 make-up days (01-31, 02-14, 05-08, 09-26, 10-09).
+	if n, err := c.WorkingDaysBetween(d("2026-12-31"), d("2027-12-31")); err != nil || n != 248 {
+		t.Errorf("working days in 2027: %d %v, want 248", n, err)
 	}
 }
 

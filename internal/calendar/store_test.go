@@ -45,7 +45,7 @@ func seeded(t *testing.T, d *db.DB, opts ...calendar.Option) *calendar.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(years, []int{2020, 2021, 2022, 2023, 2024, 2025, 2026}) {
+	if !slices.Equal(years, []int{2020, 2021, 2022, 2023, 2024, 2025, 2026, 2027}) {
 		t.Fatalf("seeded %v", years)
 	}
 	return s
@@ -77,8 +77,11 @@ func TestStoreSeed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(years) != 7 || years[3].Year != 2023 || years[3].Origin != calendar.OriginEmbedded || years[3].Days != 34 || years[3].UpdatedAt.IsZero() {
+		if len(years) != 8 || years[3].Year != 2023 || years[3].Origin != calendar.OriginEmbedded || years[3].Days != 34 || years[3].UpdatedAt.IsZero() {
 			t.Errorf("ListYears: %+v", years)
+		}
+		if y := years[len(years)-1]; y.Year != 2027 || y.Origin != calendar.OriginEmbedded || y.Days != 34 || !strings.Contains(y.Source, "6tail/lunar-go") {
+			t.Errorf("ListYears 2027: %+v", y)
 		}
 
 		// Seeding again changes nothing.
@@ -117,31 +120,109 @@ func TestStoreSeed(t *testing.T) {
 	})
 }
 
+// A database seeded by a release that shipped only 2020–2026 gets 2027 from
+// this one: an open deadline that ran into 2027 on the Monday–Friday
+// presumption is recomputed and stops being provisional. A 2027 that an
+// administrator entered before the upgrade is kept.
+func TestStoreSeedNewlyShippedYear(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		seeded(t, d)
+		dropYear := func() {
+			t.Helper()
+			for _, q := range []string{`DELETE FROM calendar_days WHERE year = $1`, `DELETE FROM calendar_years WHERE year = $1`} {
+				if _, err := d.W.ExecContext(ctx, q, 2027); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		dropYear()
+
+		s := calendar.NewService(d)
+		var calls [][]calendar.Change
+		s.OnChange("fake", func(_ context.Context, _ db.Tx, changed []calendar.Change) error {
+			calls = append(calls, changed)
+			return nil
+		})
+		// Without 2027: 2026-12-30 is a Wednesday; 12-31 (Thu), 2027-01-01
+		// (Fri), 01-04 (Mon) … 01-06 (Wed) are the 5 WD.
+		var r calendar.Result
+		err := d.Tx(ctx, func(tx db.Tx) error {
+			var err error
+			r, err = s.Track(ctx, tx, calendar.TrackedDeadline{Owner: "fake", OwnerID: "P", Kind: "reply", Start: d0("2026-12-30"), WorkingDays: 5})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Due != d0("2027-01-06") || !slices.Equal(r.Uncovered, []int{2027}) {
+			t.Fatalf("before the upgrade: %+v", r)
+		}
+
+		years, err := s.Seed(ctx)
+		if err != nil || !slices.Equal(years, []int{2027}) {
+			t.Fatalf("upgrade seed: %v %v", years, err)
+		}
+		// With 2027 元旦 (01-01 … 01-03) off: 12-31, 01-04 … 01-07.
+		if len(calls) != 1 || len(calls[0]) != 1 {
+			t.Fatalf("listener calls %+v", calls)
+		}
+		if ch := calls[0][0]; ch.OwnerID != "P" || ch.OldDue != d0("2027-01-06") || ch.NewDue != d0("2027-01-07") ||
+			!ch.OldProvisional || ch.Provisional {
+			t.Errorf("change %+v", ch)
+		}
+		if got, err := calendar.GetDeadline(ctx, d.R, "fake", "P", "reply"); err != nil || got.Due != d0("2027-01-07") || got.Provisional {
+			t.Errorf("stored P: %+v %v", got, err)
+		}
+
+		// An administrator entered 2027 before the upgrade: seeding keeps it.
+		dropYear()
+		admin := []calendar.Day{{Date: d0("2027-01-01"), Kind: calendar.Off, Name: "元旦"}}
+		if err := d.Tx(ctx, func(tx db.Tx) error {
+			_, err := s.SetYear(ctx, tx, 2027, admin, "国办发明电〔2026〕X号", "admin1")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if years, err := calendar.NewService(d).Seed(ctx); err != nil || len(years) != 0 {
+			t.Errorf("seed over the administrator's 2027: %v %v", years, err)
+		}
+		c, err := calendar.Load(ctx, d.R)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, _ := c.Arrangement(2027); !slices.Equal(a.Days, admin) || a.Source != "国办发明电〔2026〕X号" {
+			t.Errorf("seed overwrote the administrator's 2027: %+v", a)
+		}
+	})
+}
+
 func TestStoreSetYear(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		clk := &clock{now: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}
+		clk := &clock{now: time.Date(2027, 11, 1, 9, 0, 0, 0, time.UTC)}
 		s := seeded(t, d, calendar.WithClock(clk.Now))
 		c, err := s.Calendar(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Covers(2027) {
-			t.Fatal("2027 covered before it was entered")
+		if c.Covers(2028) {
+			t.Fatal("2028 covered before it was entered")
 		}
 
-		// An administrator enters the 2027 notice from a pasted table.
-		days, err := calendar.ParseArrangement("2027-01-01,休,元旦\n2027-02-05~2027-02-11,休,春节\n2027-02-06,班,春节")
+		// An administrator enters the 2028 notice from a pasted table
+		// (2028-01-03 is a Monday, 01-25 a Tuesday, 01-29 and 02-05 Saturdays).
+		days, err := calendar.ParseArrangement("2028-01-03,休,元旦\n2028-01-25~2028-01-31,休,春节\n2028-01-29,班,春节")
 		if err == nil {
-			t.Fatal("overlap of 02-06 not reported")
+			t.Fatal("overlap of 01-29 not reported")
 		}
-		days, err = calendar.ParseArrangement("2027-01-01,休,元旦\n2027-02-05~2027-02-11,休,春节\n2027-02-20,班,春节")
+		days, err = calendar.ParseArrangement("2028-01-03,休,元旦\n2028-01-25~2028-01-31,休,春节\n2028-02-05,班,春节")
 		if err != nil {
 			t.Fatal(err)
 		}
 		before := version(t, d)
 		err = d.Tx(ctx, func(tx db.Tx) error {
-			_, err := s.SetYear(ctx, tx, 2027, days, " 国办发明电〔2026〕1号 ", "admin1")
+			_, err := s.SetYear(ctx, tx, 2028, days, " 国办发明电〔2027〕1号 ", "admin1")
 			return err
 		})
 		if err != nil {
@@ -155,23 +236,24 @@ func TestStoreSetYear(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !c.Covers(2027) || c.IsWorkingDay(d0("2027-02-08")) || !c.IsWorkingDay(d0("2027-02-20")) {
+		// 01-27 is a Thursday inside the block, 02-05 the make-up Saturday.
+		if !c.Covers(2028) || c.IsWorkingDay(d0("2028-01-27")) || !c.IsWorkingDay(d0("2028-02-05")) {
 			t.Error("SetYear not visible")
 		}
-		if a, _ := c.Arrangement(2027); a.Source != "国办发明电〔2026〕1号" || len(a.Days) != 9 {
-			t.Errorf("stored 2027: %+v", a)
+		if a, _ := c.Arrangement(2028); a.Source != "国办发明电〔2027〕1号" || len(a.Days) != 9 {
+			t.Errorf("stored 2028: %+v", a)
 		}
 
 		// Replacing drops days no longer listed.
 		err = d.Tx(ctx, func(tx db.Tx) error {
-			_, err := s.SetYear(ctx, tx, 2027, days[:1], "更正", "admin2")
+			_, err := s.SetYear(ctx, tx, 2028, days[:1], "更正", "admin2")
 			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		c, _ = s.Calendar(ctx)
-		if !c.IsWorkingDay(d0("2027-02-08")) || c.IsWorkingDay(d0("2027-02-20")) {
+		if !c.IsWorkingDay(d0("2028-01-27")) || c.IsWorkingDay(d0("2028-02-05")) || c.IsWorkingDay(d0("2028-01-03")) {
 			t.Error("replaced days still in effect")
 		}
 
@@ -181,7 +263,7 @@ func TestStoreSetYear(t *testing.T) {
 			days []calendar.Day
 			want string
 		}{
-			{2027, []calendar.Day{{Date: d0("2027-01-04"), Kind: calendar.MakeUp, Name: "元旦"}}, "调休上班日须为周六或周日"},
+			{2028, []calendar.Day{{Date: d0("2028-01-04"), Kind: calendar.MakeUp, Name: "元旦"}}, "2028-01-04 是星期二，调休上班日须为周六或周日"},
 			{2022, []calendar.Day{{Date: d0("2022-12-31"), Kind: calendar.Off, Name: "元旦"}}, "2022-12-31 已列入 2023 年的放假安排"},
 		} {
 			v := version(t, d)
@@ -295,7 +377,10 @@ func TestTracker(t *testing.T) {
 		if r := track("C", "reply", "2024-03-01", 20); r.Due != d0("2024-03-29") {
 			t.Fatalf("track C: %+v", r)
 		}
-		if r := track("D", "reply", "2026-12-15", 20); !r.Provisional() || r.Due != d0("2027-01-12") {
+		// 2027-12-15 is a Wednesday: 12-16 … 12-31 hold 12 WD, and with 2028
+		// presumed Monday–Friday, 2028-01-03 … 01-07 and 01-10 … 01-12 the
+		// other 8.
+		if r := track("D", "reply", "2027-12-15", 20); !r.Provisional() || r.Due != d0("2028-01-12") {
 			t.Fatalf("track D: %+v", r)
 		}
 		track("E", "reply", "2025-01-23", 20)
@@ -350,19 +435,19 @@ func TestTracker(t *testing.T) {
 			}
 		}
 
-		// The 2027 notice arrives: D stops being provisional, and as 2027-01-01
-		// is now a day off, its due date moves too.
+		// The 2028 notice arrives: D stops being provisional, and as 2028-01-03
+		// (Monday) is now a day off, its due date moves one WD, to Thursday.
 		calls = nil
 		err = d.Tx(ctx, func(tx db.Tx) error {
-			changes, err = s.SetYear(ctx, tx, 2027, []calendar.Day{{Date: d0("2027-01-01"), Kind: calendar.Off, Name: "元旦"}}, "", "admin1")
+			changes, err = s.SetYear(ctx, tx, 2028, []calendar.Day{{Date: d0("2028-01-03"), Kind: calendar.Off, Name: "元旦"}}, "", "admin1")
 			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(changes) != 1 || changes[0].OwnerID != "D" || !changes[0].OldProvisional || changes[0].Provisional ||
-			changes[0].NewDue != d0("2027-01-13") || len(calls) != 1 {
-			t.Errorf("2027 changes %+v, calls %d", changes, len(calls))
+			changes[0].OldDue != d0("2028-01-12") || changes[0].NewDue != d0("2028-01-13") || len(calls) != 1 {
+			t.Errorf("2028 changes %+v, calls %d", changes, len(calls))
 		}
 
 		// A listener error aborts the whole change.
@@ -450,7 +535,7 @@ func TestStoreSeedConcurrent(t *testing.T) {
 			t.Fatal(errs)
 		}
 		slices.Sort(total)
-		if !slices.Equal(total, []int{2020, 2021, 2022, 2023, 2024, 2025, 2026}) {
+		if !slices.Equal(total, []int{2020, 2021, 2022, 2023, 2024, 2025, 2026, 2027}) {
 			t.Errorf("years written %v", total)
 		}
 	})

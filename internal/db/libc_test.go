@@ -39,4 +39,3 @@ func TestLibcMatchesSQLite(t *testing.T) {
 			got, mods["modernc.org/sqlite"].Version, want, want)
 	}
 }
-
