@@ -34,7 +34,7 @@ func MaskPhone(phone string) string {
 		return -1
 	}, phone)
 	switch {
-	case len(digits) == 11:
+	case len(digits) == 11 && digits[0] == '1':
 		return digits[:3] + "****" + digits[7:]
 	case len(digits) > 4:
 		return strings.Repeat("*", len(digits)-4) + digits[len(digits)-4:]

@@ -48,5 +48,11 @@ func SafeReturn(target string) string {
 	if err != nil || u.Scheme != "" || u.Host != "" {
 		return "/"
 	}
-	return u.RequestURI()
+	// Check the result again: "/%2f%2fevil" decodes to a path that is
+	// re-encoded as "//evil", which a browser reads as another host.
+	out := u.RequestURI()
+	if !strings.HasPrefix(out, "/") || strings.HasPrefix(out, "//") || strings.HasPrefix(out, "/\\") || strings.ContainsAny(out, "\r\n") {
+		return "/"
+	}
+	return out
 }
