@@ -102,13 +102,27 @@ func (h *Handlers) structureOptions(r *http.Request, self int64) structureData {
 }
 
 func (h *Handlers) consoleNew(w http.ResponseWriter, r *http.Request) {
-	v := h.app.NewView(r, "新增单位")
+	h.renderStructure(w, r, nil, http.StatusOK, nil)
+}
+
+// renderStructure shows the structure form of a (nil: a new agency), with
+// the submitted values and their errors after a failed save.
+func (h *Handlers) renderStructure(w http.ResponseWriter, r *http.Request, a *Agency, status int, fields map[string]string) {
+	title, crumb, self := "新增单位", "新增单位", int64(0)
+	if a != nil {
+		title, crumb, self = "单位结构："+a.Name, a.Name, a.ID
+	}
+	v := h.app.NewView(r, title)
 	v.Section = "agencies"
-	v.Breadcrumbs = []web.Crumb{{Label: "单位管理", URL: "/console/agencies"}, {Label: "新增单位"}}
-	d := h.structureOptions(r, 0)
-	d.IsNew = true
+	v.Breadcrumbs = []web.Crumb{{Label: "单位管理", URL: "/console/agencies"}, {Label: crumb}}
+	if fields != nil {
+		v.Form = r.PostForm
+		v.SetErrors(fields, "name", "short_name", "slug", "kind", "parent_id", "host", "sort_order")
+	}
+	d := h.structureOptions(r, self)
+	d.Agency, d.IsNew = a, a == nil
 	v.Data = d
-	h.app.Render.Page(w, r, http.StatusOK, "agency/console_structure", v)
+	h.app.Render.Page(w, r, status, "agency/console_structure", v)
 }
 
 func structureFromForm(r *http.Request) NewAgency {
@@ -131,16 +145,8 @@ func (h *Handlers) consoleCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err := h.svc.Create(r.Context(), web.Principal(r), structureFromForm(r), Settings{})
 	if err != nil {
-		if apperr.FieldsOf(err) != nil {
-			v := h.app.NewView(r, "新增单位")
-			v.Section = "agencies"
-			v.Breadcrumbs = []web.Crumb{{Label: "单位管理", URL: "/console/agencies"}, {Label: "新增单位"}}
-			v.Form = r.PostForm
-			v.SetErrors(apperr.FieldsOf(err), "name", "short_name", "slug", "kind", "parent_id", "host", "sort_order")
-			d := h.structureOptions(r, 0)
-			d.IsNew = true
-			v.Data = d
-			h.app.Render.Page(w, r, http.StatusUnprocessableEntity, "agency/console_structure", v)
+		if f := apperr.FieldsOf(err); f != nil {
+			h.renderStructure(w, r, nil, http.StatusUnprocessableEntity, f)
 			return
 		}
 		h.app.Error(w, r, err)
@@ -154,13 +160,7 @@ func (h *Handlers) consoleStructure(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	v := h.app.NewView(r, "单位结构："+a.Name)
-	v.Section = "agencies"
-	v.Breadcrumbs = []web.Crumb{{Label: "单位管理", URL: "/console/agencies"}, {Label: a.Name}}
-	d := h.structureOptions(r, a.ID)
-	d.Agency = a
-	v.Data = d
-	h.app.Render.Page(w, r, http.StatusOK, "agency/console_structure", v)
+	h.renderStructure(w, r, a, http.StatusOK, nil)
 }
 
 func (h *Handlers) consoleSaveStructure(w http.ResponseWriter, r *http.Request) {
@@ -173,16 +173,8 @@ func (h *Handlers) consoleSaveStructure(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	if err := h.svc.UpdateStructure(r.Context(), web.Principal(r), a.ID, structureFromForm(r)); err != nil {
-		if apperr.FieldsOf(err) != nil {
-			v := h.app.NewView(r, "单位结构："+a.Name)
-			v.Section = "agencies"
-			v.Breadcrumbs = []web.Crumb{{Label: "单位管理", URL: "/console/agencies"}, {Label: a.Name}}
-			v.Form = r.PostForm
-			v.SetErrors(apperr.FieldsOf(err), "name", "short_name", "slug", "kind", "parent_id", "host", "sort_order")
-			d := h.structureOptions(r, a.ID)
-			d.Agency = a
-			v.Data = d
-			h.app.Render.Page(w, r, http.StatusUnprocessableEntity, "agency/console_structure", v)
+		if f := apperr.FieldsOf(err); f != nil {
+			h.renderStructure(w, r, a, http.StatusUnprocessableEntity, f)
 			return
 		}
 		h.app.Error(w, r, err)

@@ -959,21 +959,5 @@ func (s *Service) UserByUsername(ctx context.Context, username string) (*User, e
 
 // AllUsers lists every account (operator command).
 func (s *Service) AllUsers(ctx context.Context) ([]*User, error) {
-	rows, err := s.db.R.QueryContext(ctx, "SELECT "+userColumns+" FROM staff_users ORDER BY COALESCE(agency_id, 0), username")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return out, loadRoles(ctx, s.db.R, out...)
+	return queryUsers(ctx, s.db.R, "SELECT "+userColumns+" FROM staff_users ORDER BY COALESCE(agency_id, 0), username")
 }

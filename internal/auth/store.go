@@ -151,7 +151,12 @@ func listUsers(ctx context.Context, q db.Querier, agencyID int64, f StaffFilter)
 	if f.Role != "" {
 		where = append(where, "id IN (SELECT user_id FROM staff_roles WHERE role = "+arg(string(f.Role))+")")
 	}
-	rows, err := q.QueryContext(ctx, "SELECT "+userColumns+" FROM staff_users WHERE "+strings.Join(where, " AND ")+" ORDER BY username", args...)
+	return queryUsers(ctx, q, "SELECT "+userColumns+" FROM staff_users WHERE "+strings.Join(where, " AND ")+" ORDER BY username", args...)
+}
+
+// queryUsers runs a query that selects userColumns and loads the roles.
+func queryUsers(ctx context.Context, q db.Querier, query string, args ...any) ([]*User, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
