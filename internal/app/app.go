@@ -32,6 +32,7 @@ import (
 	"github.com/gongkai/gongkai/internal/config"
 	"github.com/gongkai/gongkai/internal/db"
 	"github.com/gongkai/gongkai/internal/jobs"
+	"github.com/gongkai/gongkai/internal/notify"
 	"github.com/gongkai/gongkai/internal/ratelimit"
 	"github.com/gongkai/gongkai/internal/staff"
 	"github.com/gongkai/gongkai/internal/web"
@@ -218,6 +219,9 @@ func (a *App) build(ctx context.Context) error {
 	a.registerOperations()
 	a.Jobs = jobs.New(a.DB, a.Logger, jobs.Options{})
 	a.registerJobs()
+	// Mail goes out through the outbox: queued in the business transaction,
+	// sent by a job over SMTP (kept queued while no server is configured).
+	notify.Register(a.Jobs, notify.NewSMTP(cfg.SMTP), a.DB)
 	return nil
 }
 

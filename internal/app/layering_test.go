@@ -22,6 +22,7 @@ var layers = []struct {
 	{"data test helper", 15, []string{"internal/db/dbtest"}},
 	{"shared", 20, []string{"internal/web", "internal/auth", "internal/audit", "internal/calendar", "internal/ratelimit",
 		"internal/blob", "internal/jobs", "internal/backup", "internal/search", "internal/textzh", "internal/notify"}},
+	{"shared test helper", 25, []string{"internal/notify/smtptest"}},
 	{"capability", 30, []string{"internal/agency", "internal/staff", "internal/workcal", "internal/auditlog"}},
 	{"composition", 40, []string{"internal/app"}},
 	{"composition test helper", 45, []string{"internal/app/apptest", "internal/app/browsertest"}},

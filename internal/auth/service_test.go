@@ -323,7 +323,9 @@ func TestAPITokens(t *testing.T) {
 		if err != nil || p.UserID != u.ID || !p.ViaToken || !p.Complete() {
 			t.Fatalf("%+v %v", p, err)
 		}
-		for _, bad := range []string{"", "gk_", secret[:len(secret)-1] + "0", "Bearer " + secret, strings.Replace(secret, tok.Prefix, "00000000", 1)} {
+		// One character changed: the last hex digit, flipped so it always differs.
+		flipped := secret[:len(secret)-1] + map[bool]string{true: "1", false: "0"}[secret[len(secret)-1] == '0']
+		for _, bad := range []string{"", "gk_", flipped, "Bearer " + secret, strings.Replace(secret, tok.Prefix, "00000000", 1)} {
 			if _, err := f.svc.AuthenticateToken(ctx, bad, ""); err == nil {
 				t.Errorf("%q accepted", bad)
 			}

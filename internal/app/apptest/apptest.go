@@ -79,6 +79,12 @@ func Each(t *testing.T, fn func(t *testing.T, e *Env)) {
 // demo dataset loaded.
 func New(t testing.TB, dialect db.Dialect) *Env {
 	t.Helper()
+	return NewWith(t, dialect, nil)
+}
+
+// NewWith is New with extra GONGKAI_* settings (e.g. an SMTP server).
+func NewWith(t testing.TB, dialect db.Dialect, extra map[string]string) *Env {
+	t.Helper()
 	env := map[string]string{
 		"GONGKAI_DATA":       t.TempDir(),
 		"GONGKAI_SECRET_KEY": auth.NewSecretKey(),
@@ -87,6 +93,9 @@ func New(t testing.TB, dialect db.Dialect) *Env {
 	}
 	if dialect == db.Postgres {
 		env["GONGKAI_DATABASE_URL"] = dbtest.PostgresURL(t)
+	}
+	for k, v := range extra {
+		env[k] = v
 	}
 	cfg := Config(t, env)
 	clock := &Clock{t: time.Now().UTC().Truncate(time.Second)}
