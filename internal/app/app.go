@@ -187,6 +187,7 @@ func (a *App) build(ctx context.Context) error {
 		Secure:         cfg.Secure(),
 		TrustedProxies: cfg.TrustedProxies,
 		MaxUploadBytes: cfg.MaxUploadBytes,
+		BaseURL:        cfg.BaseURL,
 		Metrics:        web.NewMetrics(a.Registry),
 		ConsoleNav: []web.NavItem{
 			{Label: "单位设置", URL: "/console/agency", Perm: auth.ManageAgencySettings, Section: "agency"},

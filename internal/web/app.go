@@ -35,6 +35,8 @@ type Options struct {
 	Metrics        *Metrics
 	// ConsoleNav adds capability sections to the console's left navigation.
 	ConsoleNav []NavItem
+	// BaseURL is the public address of the site (for absolute links).
+	BaseURL string
 }
 
 // App is the HTTP application: its routes and everything handlers share.
@@ -49,6 +51,7 @@ type App struct {
 	MaxUploadBytes int64
 	Metrics        *Metrics
 	ConsoleNav     []NavItem
+	BaseURL        string
 
 	mux    *http.ServeMux
 	routes []Route
@@ -71,6 +74,7 @@ func NewApp(opts Options) (*App, error) {
 		MaxUploadBytes: opts.MaxUploadBytes,
 		Metrics:        opts.Metrics,
 		ConsoleNav:     opts.ConsoleNav,
+		BaseURL:        strings.TrimRight(opts.BaseURL, "/"),
 		mux:            http.NewServeMux(),
 	}
 	if a.Logger == nil {

@@ -80,6 +80,8 @@ type View struct {
 	Form      map[string][]string
 	Data      any
 	RequestID string
+	// BaseURL is the public address of the site, without a trailing slash.
+	BaseURL string
 	Now       time.Time
 	nav       []NavItem
 }
@@ -93,6 +95,7 @@ func (a *App) NewView(r *http.Request, title string) *View {
 		Path:      r.URL.Path,
 		Elderly:   ElderlyMode(r),
 		RequestID: RequestID(r.Context()),
+		BaseURL:   a.BaseURL,
 		Now:       time.Now(),
 		Flash:     r.URL.Query().Get("flash"),
 		nav:       a.ConsoleNav,
