@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"runtime"
+	"runtime/debug"
 	"text/tabwriter"
 
 	"github.com/gongkai/gongkai/internal/app"
@@ -75,6 +77,14 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 }
 
 func runVersion(ctx context.Context, e env, args []string) error {
-	fmt.Fprintf(e.Stdout, "gongkai %s\n", app.Version)
+	rev := ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				rev = " " + s.Value[:12]
+			}
+		}
+	}
+	fmt.Fprintf(e.Stdout, "gongkai %s%s (%s, %s/%s)\n", app.Version, rev, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return nil
 }
