@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/gongkai/gongkai/internal/audit"
 	"github.com/gongkai/gongkai/internal/backup"
@@ -37,13 +38,17 @@ func runBackup(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer store.Close()
-	m, err := backup.Create(ctx, c.DB, store, *out)
+	m, err := backup.Create(ctx, c.DB, store, *out, cfg.DataDir)
 	if err != nil {
 		return err
 	}
-	attachments := len(m.Files)
+	attachments := 0
+	for _, f := range m.Files {
+		if strings.HasPrefix(f.Path, backup.AttachmentsDir+"/") {
+			attachments++
+		}
+	}
 	if m.Database != "" {
-		attachments--
 		fmt.Fprintf(e.Stdout, "数据库快照：%s/%s\n", *out, m.Database)
 	}
 	fmt.Fprintf(e.Stdout, "附件：%d 个\n备份完成：%s（结构版本 %d）\n", attachments, *out, m.SchemaVersion)

@@ -82,7 +82,7 @@ func TestOperatorCommands(t *testing.T) {
 
 	// Tokens.
 	out = mustCLI(t, dir, "token", "create", "--username", "ops.admin", "--name", "监控", "--days", "30")
-	if !regexp.MustCompile(`gk_[0-9a-f]{8}_[0-9a-f]{64}`).MatchString(out) {
+	if !regexp.MustCompile(`gk_[0-9a-f]{12}_[0-9a-f]{64}`).MatchString(out) {
 		t.Fatalf("token create: %s", out)
 	}
 	id := regexp.MustCompile(`令牌 #(\d+)`).FindStringSubmatch(out)[1]

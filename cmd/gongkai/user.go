@@ -234,7 +234,7 @@ func runToken(ctx context.Context, e env, args []string) error {
 	fs, f := newFlags(e, "token "+sub, tokenUsage, false)
 	username := fs.String("username", "", "the account the token acts as")
 	name := fs.String("name", "", "what the token is for")
-	days := fs.Int("days", 365, "validity in days (0 = no expiry)")
+	days := fs.Int("days", 365, "validity in days (1–365)")
 	id := fs.Int64("id", 0, "token id")
 	agencySlug := fs.String("agency", "", "agency slug")
 	platform := fs.Bool("platform", false, "platform accounts' tokens")
@@ -250,9 +250,6 @@ func runToken(ctx context.Context, e env, args []string) error {
 	op := auth.Operator("token " + sub)
 	switch sub {
 	case "create":
-		if *days < 0 || *days > 3650 {
-			return fmt.Errorf("--days must be between 0 and 3650")
-		}
 		u, err := c.Auth.UserByUsername(ctx, *username)
 		if err != nil {
 			return fmt.Errorf("no account %q", *username)

@@ -195,6 +195,7 @@ func (a *App) build(ctx context.Context) error {
 			{Label: "工作人员", URL: "/console/staff", Perm: auth.ManageStaff, Section: "staff"},
 			{Label: "工作日历", URL: "/console/calendar", Perm: auth.ManageCalendar, Section: "calendar"},
 			{Label: "审计日志", URL: "/console/audit", Perm: auth.ReadAudit, Section: "audit"},
+			{Label: "我的 API 令牌", URL: "/console/tokens", Perm: auth.Authenticated, Section: "tokens"},
 			{Label: "修改密码", URL: "/console/password", Perm: auth.Authenticated, Section: "password"},
 		},
 	})

@@ -125,12 +125,27 @@ var platformStaff = []demoStaff{
 	{"platform.auditor", "平台审计员", "", auth.Roles{auth.Auditor}},
 }
 
+// demoLockKey serialises demo loading across instances (PostgreSQL).
+const demoLockKey = 0x67_6b_64_65_6d_6f // "gkdemo"
+
 // LoadDemo fills an empty database with the demo dataset and returns the
 // accounts with their generated passwords. A database that already has
 // agencies is left alone (loaded=false).
 func (c *Core) LoadDemo(ctx context.Context) (creds []Credential, loaded bool, err error) {
+	// Instances started together with --demo on one PostgreSQL: one loads.
+	if c.DB.Dialect == db.Postgres {
+		conn, err := c.DB.W.Conn(ctx)
+		if err != nil {
+			return nil, false, err
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", demoLockKey); err != nil {
+			return nil, false, err
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", demoLockKey)
+	}
 	var n int
-	if err := c.DB.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM agencies").Scan(&n); err != nil {
+	if err := c.DB.W.QueryRowContext(ctx, "SELECT COUNT(*) FROM agencies").Scan(&n); err != nil {
 		return nil, false, err
 	}
 	if n > 0 {

@@ -211,7 +211,9 @@ func TestBadInput(t *testing.T) {
 				r.Header.Set("Authorization", "Bearer gk_00000000_"+strings.Repeat("0", 64))
 				return r
 			}, 401, "API 令牌无效"},
-			{"API bad date", anon, get("/api/v1/workdays/add?from=2025-02-30&days=20"), 400, "请输入有效日期"},
+			{"API bad date", anon, get("/api/v1/workdays/add?from=2025-02-30&days=20"), 400, "之间的有效日期"},
+			{"API far-future date", anon, get("/api/v1/workdays/add?from=9999-12-31&days=365"), 400, "之间的有效日期"},
+			{"agency admin changes a year in use", staff, form("/console/calendar/2026", "arrangement=2026-03-02,%E4%BC%91,x&source=x"), 403, "只能由平台管理员修改"},
 			{"API days out of range", anon, get("/api/v1/workdays/add?from=2025-01-23&days=-5"), 400, "工作日数应为"},
 			{"calendar import garbage", staff, form("/console/calendar/2030", "arrangement=hello+world%0A2030-13-45,%E4%BC%91,x&source=x"), 422, "第"},
 		}
@@ -463,5 +465,60 @@ func TestUploadLimit(t *testing.T) {
 	r := c.Do(req)
 	if r.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(r.Body, "超过") {
 		t.Fatalf("multipart over the form limit: %d", r.StatusCode)
+	}
+}
+
+func TestOwnAPITokensFromTheConsole(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		u := e.AddUser("mzzj", "tok.owner", auth.Handler)
+		c := e.Client()
+		c.Login("tok.owner")
+		if r := c.PostForm("/console/tokens", url.Values{"name": {"12345 对接"}, "days": {"0"}}); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "有效期须为 1–365 天") {
+			t.Fatalf("days=0: %d", r.StatusCode)
+		}
+		r := c.PostForm("/console/tokens", url.Values{"name": {"12345 对接"}, "days": {"90"}})
+		if r.StatusCode != http.StatusCreated {
+			t.Fatalf("create: %d %.300s", r.StatusCode, r.Body)
+		}
+		secret := between(r.Body, "<p><code>", "</code></p>")
+		req := c.Request(http.MethodGet, "/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		if me := c.Do(req); me.StatusCode != 200 || !strings.Contains(me.Body, `"username":"tok.owner"`) {
+			t.Fatalf("token from the console: %d %s", me.StatusCode, me.Body)
+		}
+		// An account still on its initial password may not use the API.
+		ctx := context.Background()
+		if _, err := e.App.Auth.ResetPassword(ctx, auth.Operator("test"), u.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		req = c.Request(http.MethodGet, "/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		if me := c.Do(req); me.StatusCode != 403 || !strings.Contains(me.Body, "初始密码") {
+			t.Fatalf("must-change account used the API: %d %s", me.StatusCode, me.Body)
+		}
+	})
+}
+
+func TestAgencyAdminEntersTheNewYear(t *testing.T) {
+	e := apptest.New(t, db.SQLite)
+	admin := e.AddUser("pudong-mzb", "cal.admin", auth.AgencyAdmin)
+	c := e.Client()
+	c.HTTP.Jar.SetCookies(mustURL(e.URL+"/console/"), []*http.Cookie{{Name: "gk_session", Value: e.SessionFor(admin.ID), Path: "/console"}})
+	table := "2028-01-01,休,元旦\n2028-01-25~2028-01-31,休,春节\n2028-02-05,班,春节"
+	r := c.PostForm("/console/calendar/2028", url.Values{"arrangement": {table}, "source": {"国办发明电〔2027〕X号"}})
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("enter 2028: %d %.400s", r.StatusCode, r.Body)
+	}
+	if r := e.Client().Get("/api/v1/workdays/between?from=2028-01-24&to=2028-02-07"); !strings.Contains(r.Body, `"working_days":6`) || strings.Contains(r.Body, `"provisional":true`) {
+		t.Fatalf("2028 not in use: %s", r.Body)
+	}
+	// The change is in the log under the agency that made it, so its own
+	// auditor sees it; changing the year again needs the platform administrator.
+	entries, _, _ := audit.Search(context.Background(), e.App.DB.R, audit.Filter{AgencyID: admin.AgencyID, Action: "calendar."})
+	if len(entries) != 1 {
+		t.Fatalf("calendar change not audited under the agency: %d", len(entries))
+	}
+	if r := c.PostForm("/console/calendar/2028", url.Values{"arrangement": {"2028-01-01,休,元旦"}, "source": {"x"}}); r.StatusCode != http.StatusForbidden {
+		t.Fatalf("second change by an agency admin: %d", r.StatusCode)
 	}
 }

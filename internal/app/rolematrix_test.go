@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gongkai/gongkai/internal/app/apptest"
 	"github.com/gongkai/gongkai/internal/auth"
@@ -76,8 +77,9 @@ var matrix = map[string]string{
 	"POST /console/staff/{id}/enable":         "platform_admin agency_admin",
 	"POST /console/staff/{id}/reset-password": "platform_admin agency_admin",
 	"POST /console/staff/{id}/reset-2fa":      "platform_admin agency_admin",
-	"POST /console/staff/{id}/tokens":         "platform_admin agency_admin",
-	"POST /console/tokens/{id}/revoke":        "platform_admin agency_admin",
+	"GET /console/tokens":                     authenticated,
+	"POST /console/tokens":                    authenticated,
+	"POST /console/tokens/{id}/revoke":        authenticated,
 
 	"GET /console/calendar":         "platform_admin agency_admin",
 	"POST /console/calendar/{year}": "platform_admin agency_admin",
@@ -122,7 +124,7 @@ func TestRoleMatrix(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, victimToken, err := e.App.Auth.CreateToken(ctx, auth.Operator("test"), victim.ID, "matrix", 0)
+		_, victimToken, err := e.App.Auth.CreateToken(ctx, auth.Operator("test"), victim.ID, "matrix", 24*time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/netip"
 	"regexp"
 	"strings"
 	"time"
@@ -29,7 +30,9 @@ const (
 	AbsoluteTimeout   = 12 * time.Hour   // session ends this long after login whatever happens
 	PendingTimeout    = 10 * time.Minute // time allowed for the second-factor step
 	touchInterval     = time.Minute      // last_seen_at is written at most this often
-	tokenPrefixLength = 8
+	tokenPrefixLength = 12               // 48 bits: collisions stay negligible
+	// MaxTokenLifetime bounds an API token's validity; tokens are renewed yearly.
+	MaxTokenLifetime = 365 * 24 * time.Hour
 )
 
 // FailedLoginsPerIP throttles guessing across many accounts from one address.
@@ -101,6 +104,9 @@ func checkProfile(fields map[string]string, displayName, email, phone string) {
 func (s *Service) CreateUser(ctx context.Context, actor *Principal, in NewUser) (*User, string, error) {
 	if !Allowed(actor, ManageStaff) || !actor.CanActIn(in.AgencyID) || (in.AgencyID == 0 && !actor.Roles.Has(PlatformAdmin)) {
 		return nil, "", apperr.New(apperr.Forbidden, "您无权在该单位创建账号")
+	}
+	if in.Roles.Has(Auditor) && !actor.Roles.Has(PlatformAdmin) {
+		return nil, "", apperr.FieldErrors(map[string]string{"roles": "安全审计员的账号只能由平台管理员创建"})
 	}
 	in.Username = strings.ToLower(strings.TrimSpace(in.Username))
 	in.DisplayName = strings.TrimSpace(in.DisplayName)
@@ -198,6 +204,25 @@ func (s *Service) scopedUser(ctx context.Context, q db.Querier, actor *Principal
 	return u, nil
 }
 
+// modifiableUser is scopedUser for changes. Auditors audit the agency
+// administrators, so an agency administrator may see but not change, reset
+// or disable an auditor's account (三员分立); the platform administrator may.
+func (s *Service) modifiableUser(ctx context.Context, q db.Querier, actor *Principal, id int64) (*User, error) {
+	u, err := s.scopedUser(ctx, q, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if u.Roles.Has(Auditor) && !actor.Roles.Has(PlatformAdmin) {
+		return nil, apperr.New(apperr.Forbidden, "安全审计员的账号只能由平台管理员管理")
+	}
+	return u, nil
+}
+
+// isOperator reports whether p is the server's operator (command line).
+func (p *Principal) isOperator() bool {
+	return p.UserID == 0 && strings.HasPrefix(p.Username, "cli:") && !p.ViaToken
+}
+
 // GetUser returns an account the actor may manage.
 func (s *Service) GetUser(ctx context.Context, actor *Principal, id int64) (*User, error) {
 	return s.scopedUser(ctx, s.db.R, actor, id)
@@ -217,7 +242,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *Principal, id int64, up
 	up.Email = strings.TrimSpace(up.Email)
 	up.Phone = strings.TrimSpace(up.Phone)
 	err := s.db.Tx(ctx, func(tx db.Tx) error {
-		u, err := s.scopedUser(ctx, tx, actor, id)
+		u, err := s.modifiableUser(ctx, tx, actor, id)
 		if err != nil {
 			return err
 		}
@@ -228,6 +253,9 @@ func (s *Service) UpdateUser(ctx context.Context, actor *Principal, id int64, up
 		}
 		if u.ID == actor.UserID && !sameRoles(u.Roles, up.Roles) {
 			fields["roles"] = "不能修改自己的角色，请由另一位管理员操作"
+		}
+		if up.Roles.Has(Auditor) && !u.Roles.Has(Auditor) && !actor.Roles.Has(PlatformAdmin) {
+			fields["roles"] = "安全审计员角色只能由平台管理员授予"
 		}
 		if len(fields) > 0 {
 			return apperr.FieldErrors(fields)
@@ -290,7 +318,7 @@ func sameRoles(a, b Roles) bool {
 // and API tokens stop working.
 func (s *Service) SetDisabled(ctx context.Context, actor *Principal, id int64, disabled bool) error {
 	return s.db.Tx(ctx, func(tx db.Tx) error {
-		u, err := s.scopedUser(ctx, tx, actor, id)
+		u, err := s.modifiableUser(ctx, tx, actor, id)
 		if err != nil {
 			return err
 		}
@@ -317,7 +345,7 @@ func (s *Service) SetDisabled(ctx context.Context, actor *Principal, id int64, d
 func (s *Service) ResetPassword(ctx context.Context, actor *Principal, id int64, password string) (string, error) {
 	var out string
 	err := s.db.Tx(ctx, func(tx db.Tx) error {
-		u, err := s.scopedUser(ctx, tx, actor, id)
+		u, err := s.modifiableUser(ctx, tx, actor, id)
 		if err != nil {
 			return err
 		}
@@ -353,7 +381,7 @@ func (s *Service) ResetPassword(ctx context.Context, actor *Principal, id int64,
 // up again at the next login.
 func (s *Service) ResetSecondFactor(ctx context.Context, actor *Principal, id int64) error {
 	return s.db.Tx(ctx, func(tx db.Tx) error {
-		u, err := s.scopedUser(ctx, tx, actor, id)
+		u, err := s.modifiableUser(ctx, tx, actor, id)
 		if err != nil {
 			return err
 		}
@@ -374,13 +402,37 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, p *Principal, sessionTo
 	if p == nil || p.ViaToken {
 		return apperr.New(apperr.Unauthorized, "请先登录")
 	}
+	// Guessing the current password from a session counts like a failed
+	// login: the fifth wrong guess locks the account and ends its sessions.
+	u, err := userByID(ctx, s.db.R, p.UserID)
+	if err != nil {
+		return err
+	}
+	n, locked, err := s.reserveAttempt(ctx, u, p.IP)
+	if err != nil {
+		return err
+	}
+	if locked {
+		return s.lockedError(ctx, u.ID)
+	}
+	if ok, _ := VerifyPassword(u.passwordHash, current); !ok {
+		if err := s.failAttempt(ctx, u, p.IP, "修改密码时当前密码错误", n); err != nil {
+			return err
+		}
+		if n >= MaxFailedLogins {
+			s.db.Tx(ctx, func(tx db.Tx) error {
+				_, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = $1", u.ID)
+				return err
+			})
+			return apperr.New(apperr.Unauthorized, fmt.Sprintf("当前密码连续 %d 次输入错误，账号已锁定 %d 分钟并已退出登录。", MaxFailedLogins, int(LockDuration.Minutes())))
+		}
+		return apperr.FieldErrors(map[string]string{"current": "当前密码不正确"})
+	}
+	s.releaseAttempt(ctx, u.ID)
 	return s.db.Tx(ctx, func(tx db.Tx) error {
 		u, err := userByID(ctx, tx, p.UserID)
 		if err != nil {
 			return err
-		}
-		if ok, _ := VerifyPassword(u.passwordHash, current); !ok {
-			return apperr.FieldErrors(map[string]string{"current": "当前密码不正确"})
 		}
 		if next != confirm {
 			return apperr.FieldErrors(map[string]string{"confirm": "两次输入的新密码不一致"})
@@ -416,47 +468,54 @@ type LoginResult struct {
 	State SessionState
 }
 
-// Login checks a user name and password. Failed attempts count against the
-// account (5 lock it for 15 minutes) and against the client address.
+// Login checks a user name and password. Every attempt is counted against
+// the account (5 failures lock it for 15 minutes) and against the client
+// address before the password is checked, so concurrent guesses cannot
+// overtake the lock; a correct password gives the attempt back.
 func (s *Service) Login(ctx context.Context, username, password, ip, userAgent string) (LoginResult, error) {
-	ipKey := "login-fail:" + ip
-	if limited, retry, err := s.limiter.Exceeded(ctx, ipKey, FailedLoginsPerIP); err != nil {
-		return LoginResult{}, err
-	} else if limited {
-		return LoginResult{}, apperr.New(apperr.RateLimited, fmt.Sprintf("登录失败次数过多，请 %d 分钟后再试。", minutesCeil(retry)))
-	}
-	bad := apperr.New(apperr.Unauthorized, "用户名或密码错误。")
 	username = strings.ToLower(strings.TrimSpace(username))
 	if username == "" || password == "" || len(password) > 4*MaxPasswordLength || len(username) > 64 {
 		return LoginResult{}, apperr.FieldErrors(map[string]string{"username": "请输入用户名和密码"})
 	}
+	ipKey := loginIPKey(ip)
+	if ok, retry, err := s.limiter.Hit(ctx, ipKey, FailedLoginsPerIP); err != nil {
+		return LoginResult{}, err
+	} else if !ok {
+		return LoginResult{}, apperr.New(apperr.RateLimited, fmt.Sprintf("登录失败次数过多，请 %d 分钟后再试。", minutesCeil(retry)))
+	}
+	bad := apperr.New(apperr.Unauthorized, "用户名或密码错误。")
 	u, err := userByName(ctx, s.db.R, username)
 	if apperr.Is(err, apperr.NotFound) {
 		VerifyPassword(dummyHash, password)
-		s.limiter.Hit(ctx, ipKey, FailedLoginsPerIP)
-		s.recordLogin(ctx, nil, ip, "auth.login.fail", "未知用户名 "+truncateName(username)+" 登录失败")
+		// What was typed may be a password typed in the wrong field: only a
+		// digest goes into the log, enough to see repeated attempts.
+		sum := sha256.Sum256([]byte(username))
+		s.recordLogin(ctx, nil, ip, "auth.login.fail", "未知用户名登录失败（用户名摘要 "+hex.EncodeToString(sum[:4])+"）")
 		return LoginResult{}, bad
 	}
 	if err != nil {
 		return LoginResult{}, err
 	}
-	now := s.clock()
-	if u.Locked(now) {
-		return LoginResult{}, apperr.New(apperr.Forbidden, fmt.Sprintf("连续登录失败次数过多，账号已锁定，请 %d 分钟后再试。", minutesCeil(u.LockedUntil.Sub(now))))
+	n, locked, err := s.reserveAttempt(ctx, u, ip)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	if locked {
+		return LoginResult{}, s.lockedError(ctx, u.ID)
 	}
 	ok, rehash := VerifyPassword(u.passwordHash, password)
 	if !ok {
-		s.limiter.Hit(ctx, ipKey, FailedLoginsPerIP)
-		locked, err := s.countFailure(ctx, u, ip, "密码错误")
-		if err != nil {
+		if err := s.failAttempt(ctx, u, ip, "密码错误", n); err != nil {
 			return LoginResult{}, err
 		}
-		if locked {
+		if n >= MaxFailedLogins {
 			return LoginResult{}, apperr.New(apperr.Forbidden, fmt.Sprintf("连续 %d 次登录失败，账号已锁定 %d 分钟。", MaxFailedLogins, int(LockDuration.Minutes())))
 		}
 		return LoginResult{}, bad
 	}
+	s.limiter.Release(ctx, ipKey, FailedLoginsPerIP)
 	if u.Disabled {
+		s.releaseAttempt(ctx, u.ID)
 		s.recordLogin(ctx, u, ip, "auth.login.fail", "已停用的账号尝试登录")
 		return LoginResult{}, apperr.New(apperr.Forbidden, "该账号已停用，请联系本单位管理员。")
 	}
@@ -478,6 +537,9 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent s
 			if err := s.markLoggedIn(ctx, tx, u, ip); err != nil {
 				return err
 			}
+		} else if err := releaseAttemptTx(ctx, tx, u.ID); err != nil {
+			// The password was right; the second factor decides now.
+			return err
 		}
 		var err error
 		token, err = s.createSession(ctx, tx, u.ID, state, ip, userAgent)
@@ -489,44 +551,91 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent s
 	return LoginResult{Token: token, State: state}, nil
 }
 
-func truncateName(s string) string {
-	r := []rune(s)
-	if len(r) > 32 {
-		return string(r[:32]) + "…"
+// loginIPKey is the rate-limit key of a client address. An IPv6 client is
+// keyed by its /64, the smallest network one subscriber usually gets, so
+// that rotating addresses within it does not escape the limit.
+func loginIPKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err == nil && addr.Is6() && !addr.Is4In6() {
+		if p, err := addr.Prefix(64); err == nil {
+			return "login-fail:" + p.String()
+		}
 	}
-	return s
+	return "login-fail:" + ip
+}
+
+// reserveAttempt counts one attempt against the account, atomically and
+// before the secret is checked. It reports locked when the account is locked
+// or when more attempts are under way than the limit allows (which locks it).
+func (s *Service) reserveAttempt(ctx context.Context, u *User, ip string) (n int, locked bool, err error) {
+	now := s.clock()
+	err = s.db.Tx(ctx, func(tx db.Tx) error {
+		err := tx.QueryRowContext(ctx, `UPDATE staff_users SET failed_logins = failed_logins + 1
+			WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) RETURNING failed_logins`, u.ID, now).Scan(&n)
+		if errors.Is(err, sql.ErrNoRows) {
+			locked = true
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if n > MaxFailedLogins {
+			locked = true
+			return s.lock(ctx, tx, u, ip, fmt.Sprintf("同时进行的登录尝试超过 %d 次", MaxFailedLogins))
+		}
+		return nil
+	})
+	return n, locked, err
+}
+
+// failAttempt records a failed attempt whose count reserveAttempt returned;
+// the attempt that reaches the limit locks the account.
+func (s *Service) failAttempt(ctx context.Context, u *User, ip, why string, n int) error {
+	return s.db.Tx(ctx, func(tx db.Tx) error {
+		if n >= MaxFailedLogins {
+			return s.lock(ctx, tx, u, ip, fmt.Sprintf("%s，连续失败 %d 次", why, n))
+		}
+		return audit.Record(ctx, tx, audit.Actor{UserID: u.ID, Name: u.Username, IP: ip}, audit.Event{AgencyID: u.AgencyID,
+			Action: "auth.login.fail", ObjectType: "staff", ObjectID: fmt.Sprint(u.ID), Summary: fmt.Sprintf("%s，连续失败 %d 次", why, n)})
+	})
+}
+
+// lock locks the account for LockDuration and ends its unfinished logins.
+func (s *Service) lock(ctx context.Context, tx db.Tx, u *User, ip, why string) error {
+	if _, err := tx.ExecContext(ctx, "UPDATE staff_users SET failed_logins = 0, locked_until = $1 WHERE id = $2", s.clock().Add(LockDuration), u.ID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = $1 AND state <> $2", u.ID, string(StateActive)); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, audit.Actor{UserID: u.ID, Name: u.Username, IP: ip}, audit.Event{AgencyID: u.AgencyID,
+		Action: "auth.lock", ObjectType: "staff", ObjectID: fmt.Sprint(u.ID),
+		Summary: fmt.Sprintf("%s，账号锁定 %d 分钟", why, int(LockDuration.Minutes()))})
+}
+
+// releaseAttempt gives back the attempt reserved for a correct secret.
+func (s *Service) releaseAttempt(ctx context.Context, userID int64) {
+	s.db.Tx(ctx, func(tx db.Tx) error { return releaseAttemptTx(ctx, tx, userID) })
+}
+
+func releaseAttemptTx(ctx context.Context, tx db.Tx, userID int64) error {
+	_, err := tx.ExecContext(ctx, "UPDATE staff_users SET failed_logins = failed_logins - 1 WHERE id = $1 AND failed_logins > 0", userID)
+	return err
+}
+
+// lockedError says how long the account stays locked.
+func (s *Service) lockedError(ctx context.Context, userID int64) error {
+	u, err := userByID(ctx, s.db.W, userID)
+	minutes := int(LockDuration.Minutes())
+	if err == nil && u.Locked(s.clock()) {
+		minutes = minutesCeil(u.LockedUntil.Sub(s.clock()))
+	}
+	return apperr.New(apperr.Forbidden, fmt.Sprintf("连续登录失败次数过多，账号已锁定，请 %d 分钟后再试。", minutes))
 }
 
 func minutesCeil(d time.Duration) int {
 	m := int((d + time.Minute - 1) / time.Minute)
 	return max(m, 1)
-}
-
-// countFailure adds a failed attempt and locks the account at the limit.
-func (s *Service) countFailure(ctx context.Context, u *User, ip, why string) (locked bool, err error) {
-	now := s.clock()
-	err = s.db.Tx(ctx, func(tx db.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, "UPDATE staff_users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins", u.ID).Scan(&n); err != nil {
-			return err
-		}
-		summary := fmt.Sprintf("%s，连续失败 %d 次", why, n)
-		action := "auth.login.fail"
-		if n >= MaxFailedLogins {
-			locked = true
-			if _, err := tx.ExecContext(ctx, "UPDATE staff_users SET failed_logins = 0, locked_until = $1 WHERE id = $2", now.Add(LockDuration), u.ID); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = $1 AND state <> $2", u.ID, string(StateActive)); err != nil {
-				return err
-			}
-			action = "auth.lock"
-			summary += fmt.Sprintf("，账号锁定 %d 分钟", int(LockDuration.Minutes()))
-		}
-		return audit.Record(ctx, tx, audit.Actor{UserID: u.ID, Name: u.Username, IP: ip}, audit.Event{AgencyID: u.AgencyID,
-			Action: action, ObjectType: "staff", ObjectID: fmt.Sprint(u.ID), Summary: summary})
-	})
-	return locked, err
 }
 
 func (s *Service) recordLogin(ctx context.Context, u *User, ip, action, summary string) {
@@ -667,28 +776,30 @@ func (s *Service) SecondFactor(ctx context.Context, p *Principal, token, code, i
 	if err != nil {
 		return "", errNoSession
 	}
-	now := s.clock()
-	if u.Locked(now) {
-		return "", apperr.New(apperr.Forbidden, fmt.Sprintf("连续登录失败次数过多，账号已锁定，请 %d 分钟后再试。", minutesCeil(u.LockedUntil.Sub(now))))
-	}
 	secret, err := s.box.Open(u.totpSecret)
+	if err != nil {
+		return "", errSecretKey(err)
+	}
+	n, locked, err := s.reserveAttempt(ctx, u, ip)
 	if err != nil {
 		return "", err
 	}
+	if locked {
+		return "", s.lockedError(ctx, u.ID)
+	}
 	step, ok := VerifyTOTP(secret, code, s.now(), u.totpLastStep)
 	if !ok {
-		locked, err := s.countFailure(ctx, u, ip, "动态验证码错误")
-		if err != nil {
+		if err := s.failAttempt(ctx, u, ip, "动态验证码错误", n); err != nil {
 			return "", err
 		}
-		if locked {
+		if n >= MaxFailedLogins {
 			return "", apperr.New(apperr.Forbidden, fmt.Sprintf("连续 %d 次验证失败，账号已锁定 %d 分钟。", MaxFailedLogins, int(LockDuration.Minutes())))
 		}
 		return "", apperr.FieldErrors(map[string]string{"code": "动态验证码不正确或已使用，请输入验证器中当前显示的 6 位数字"})
 	}
 	var fresh string
 	err = s.db.Tx(ctx, func(tx db.Tx) error {
-		if _, err := tx.ExecContext(ctx, "UPDATE staff_users SET totp_last_step = $1 WHERE id = $2", step, u.ID); err != nil {
+		if err := useStep(ctx, tx, u.ID, step); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE id_hash = $1", hashToken(token)); err != nil {
@@ -701,7 +812,29 @@ func (s *Service) SecondFactor(ctx context.Context, p *Principal, token, code, i
 		fresh, err = s.createSession(ctx, tx, u.ID, StateActive, ip, ua)
 		return err
 	})
+	if apperr.Is(err, apperr.Invalid) {
+		s.failAttempt(ctx, u, ip, "动态验证码重复使用", n)
+	}
 	return fresh, err
+}
+
+// useStep marks a TOTP time step as used, atomically: of two requests that
+// present the same code at once, only one may succeed.
+func useStep(ctx context.Context, tx db.Tx, userID, step int64) error {
+	res, err := tx.ExecContext(ctx, "UPDATE staff_users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1", step, userID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return apperr.FieldErrors(map[string]string{"code": "动态验证码不正确或已使用，请输入验证器中当前显示的 6 位数字"})
+	}
+	return nil
+}
+
+// errSecretKey explains a second-factor secret that cannot be decrypted:
+// the installation's secret key is not the one it was made with.
+func errSecretKey(err error) error {
+	return apperr.Wrap(apperr.Unavailable, "双因素认证暂时无法验证：系统密钥与签发时不一致（GONGKAI_SECRET_KEY 或数据目录中的 secret.key 是否更换过？），请联系运维人员。", err)
 }
 
 // Enrolment is what the user needs to set up an authenticator app.
@@ -754,7 +887,7 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, p *Principal, token, cod
 	}
 	secret, err := s.box.Open(u.totpSecret)
 	if err != nil {
-		return "", err
+		return "", errSecretKey(err)
 	}
 	step, ok := VerifyTOTP(secret, code, s.now(), u.totpLastStep)
 	if !ok {
@@ -762,7 +895,10 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, p *Principal, token, cod
 	}
 	var fresh string
 	err = s.db.Tx(ctx, func(tx db.Tx) error {
-		if _, err := tx.ExecContext(ctx, "UPDATE staff_users SET totp_enabled = $1, totp_last_step = $2, updated_at = $3 WHERE id = $4", true, step, s.clock(), u.ID); err != nil {
+		if err := useStep(ctx, tx, u.ID, step); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE staff_users SET totp_enabled = $1, updated_at = $2 WHERE id = $3", true, s.clock(), u.ID); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, p.Actor(), audit.Event{AgencyID: u.AgencyID, Action: "staff.2fa.enable",
@@ -803,19 +939,29 @@ type Token struct {
 // which is not stored and cannot be shown again.
 func (s *Service) CreateToken(ctx context.Context, actor *Principal, userID int64, name string, ttl time.Duration) (string, *Token, error) {
 	name = strings.TrimSpace(name)
-	if name == "" || utf8.RuneCountInString(name) > 60 {
-		return "", nil, apperr.FieldErrors(map[string]string{"name": "请填写令牌用途（不超过 60 个字）"})
+	fields := map[string]string{}
+	if name == "" || utf8.RuneCountInString(name) > 60 || strings.ContainsAny(name, "<>\x00\r\n") {
+		fields["name"] = "请填写令牌用途（不超过 60 个字，不含 < > 等符号）"
+	}
+	if ttl <= 0 || ttl > MaxTokenLifetime {
+		fields["days"] = fmt.Sprintf("有效期须为 1–%d 天", int(MaxTokenLifetime.Hours()/24))
+	}
+	if len(fields) > 0 {
+		return "", nil, apperr.FieldErrors(fields)
+	}
+	// A token acts with its account's rights without the second factor, so
+	// nobody may mint one for somebody else: only the account itself, or the
+	// server's operator on the command line.
+	if actor == nil || (actor.UserID != userID && !actor.isOperator()) {
+		return "", nil, apperr.New(apperr.Forbidden, "只能为本人账号签发 API 令牌")
+	}
+	if actor.ViaToken {
+		return "", nil, apperr.New(apperr.Forbidden, "不能用 API 令牌签发新的令牌")
 	}
 	var secret string
 	var id int64
 	err := s.db.Tx(ctx, func(tx db.Tx) error {
-		var u *User
-		var err error
-		if actor.UserID == userID && actor.UserID != 0 {
-			u, err = userByID(ctx, tx, userID)
-		} else {
-			u, err = s.scopedUser(ctx, tx, actor, userID)
-		}
+		u, err := userByID(ctx, tx, userID)
 		if err != nil {
 			return err
 		}
@@ -825,10 +971,7 @@ func (s *Service) CreateToken(ctx context.Context, actor *Principal, userID int6
 		prefix := newToken()[:tokenPrefixLength]
 		secret = "gk_" + prefix + "_" + newToken()
 		now := s.clock()
-		var expires any
-		if ttl > 0 {
-			expires = now.Add(ttl)
-		}
+		expires := now.Add(ttl)
 		if err := tx.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at, expires_at)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, u.ID, name, prefix, hashToken(secret), now, expires).Scan(&id); err != nil {
 			return err
@@ -864,6 +1007,14 @@ func (s *Service) listTokens(ctx context.Context, q db.Querier, where string, ar
 		out = append(out, &t)
 	}
 	return out, rows.Err()
+}
+
+// OwnTokens lists the caller's own tokens.
+func (s *Service) OwnTokens(ctx context.Context, p *Principal) ([]*Token, error) {
+	if p == nil || p.UserID == 0 {
+		return nil, apperr.New(apperr.Unauthorized, "请先登录")
+	}
+	return s.listTokens(ctx, s.db.R, "t.user_id = $1", p.UserID)
 }
 
 // ListTokens lists the tokens of the accounts in an agency the actor
@@ -949,7 +1100,8 @@ func (s *Service) AuthenticateToken(ctx context.Context, bearer, ip string) (*Pr
 		})
 	}
 	return &Principal{UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, AgencyID: u.AgencyID,
-		DivisionID: u.DivisionID, Roles: u.Roles, State: StateActive, ViaToken: true, TokenID: id, IP: ip}, nil
+		DivisionID: u.DivisionID, Roles: u.Roles, State: StateActive, ViaToken: true, TokenID: id, IP: ip,
+		MustChangePassword: u.MustChangePassword}, nil
 }
 
 // UserByUsername finds an account for operator commands.

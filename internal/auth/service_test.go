@@ -245,7 +245,7 @@ func TestAgencyScopeOfStaffManagement(t *testing.T) {
 		if err := f.svc.ResetSecondFactor(ctx, pa, userB.ID); apperr.CodeOf(err) != apperr.NotFound {
 			t.Errorf("reset another agency's 2FA: %v", err)
 		}
-		if _, _, err := f.svc.CreateToken(ctx, pa, userB.ID, "x", 0); apperr.CodeOf(err) != apperr.NotFound {
+		if _, _, err := f.svc.CreateToken(ctx, pa, userB.ID, "x", time.Hour); apperr.CodeOf(err) != apperr.Forbidden {
 			t.Errorf("token for another agency's account: %v", err)
 		}
 		if _, err := f.svc.ListUsers(ctx, pa, f.agencyB, auth.StaffFilter{}); apperr.CodeOf(err) != apperr.Forbidden {
@@ -334,14 +334,14 @@ func TestAPITokens(t *testing.T) {
 		if _, err := f.svc.AuthenticateToken(ctx, secret, ""); err == nil {
 			t.Fatal("expired token accepted")
 		}
-		secret2, tok2, _ := f.svc.CreateToken(ctx, f.op, u.ID, "长期", 0)
+		secret2, tok2, _ := f.svc.CreateToken(ctx, f.op, u.ID, "长期", 365*24*time.Hour)
 		if err := f.svc.RevokeToken(ctx, f.op, tok2.ID); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.svc.AuthenticateToken(ctx, secret2, ""); err == nil {
 			t.Fatal("revoked token accepted")
 		}
-		secret3, _, _ := f.svc.CreateToken(ctx, f.op, u.ID, "停用前", 0)
+		secret3, _, _ := f.svc.CreateToken(ctx, f.op, u.ID, "停用前", time.Hour)
 		f.svc.SetDisabled(ctx, f.op, u.ID, true)
 		if _, err := f.svc.AuthenticateToken(ctx, secret3, ""); err == nil {
 			t.Fatal("token of a disabled account accepted")
@@ -374,6 +374,162 @@ func TestChangeOwnPassword(t *testing.T) {
 		}
 		if _, err := f.svc.Login(ctx, "zhao.liu", "Nanjing-Road-88", "", ""); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// TestConcurrentGuessesCannotOvertakeTheLock sends many wrong passwords at
+// once: no more than five may be checked before the account locks.
+func TestConcurrentGuessesCannotOvertakeTheLock(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		f.user(t, f.agencyA, "race.me", auth.Editor)
+		const n = 15
+		errs := make(chan error, n)
+		start := make(chan struct{})
+		for i := range n {
+			go func() {
+				<-start
+				_, err := f.svc.Login(ctx, "race.me", fmt.Sprintf("Wrong-Password-%d", i), fmt.Sprintf("10.0.%d.1", i), "")
+				errs <- err
+			}()
+		}
+		close(start)
+		checked := 0
+		for range n {
+			err := <-errs
+			msg := apperr.MessageOf(err)
+			switch {
+			case apperr.CodeOf(err) == apperr.Unauthorized, strings.Contains(msg, "连续 5 次登录失败"):
+				checked++
+			case strings.Contains(msg, "已锁定"):
+			default:
+				t.Errorf("unexpected: %v", err)
+			}
+		}
+		if checked > auth.MaxFailedLogins {
+			t.Fatalf("%d passwords were checked, at most %d may be", checked, auth.MaxFailedLogins)
+		}
+		if _, err := f.svc.Login(ctx, "race.me", goodPassword, "10.9.9.9", ""); apperr.CodeOf(err) != apperr.Forbidden {
+			t.Fatalf("not locked after the burst: %v", err)
+		}
+	})
+}
+
+// TestTOTPCodeCannotBeUsedTwiceConcurrently presents one code on three
+// half-finished logins at once: exactly one may complete.
+func TestTOTPCodeCannotBeUsedTwiceConcurrently(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		f.user(t, f.agencyA, "totp.race", auth.AgencyAdmin)
+		res, _ := f.svc.Login(ctx, "totp.race", goodPassword, "", "")
+		p, _ := f.svc.Session(ctx, res.Token, "")
+		en, _ := f.svc.BeginEnrolment(ctx, p)
+		code, _ := auth.TOTPCode(en.Secret, f.now)
+		if _, err := f.svc.ConfirmEnrolment(ctx, p, res.Token, code, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		f.now = f.now.Add(30 * time.Second)
+		code, _ = auth.TOTPCode(en.Secret, f.now)
+		type pending struct {
+			p     *auth.Principal
+			token string
+		}
+		var logins []pending
+		for range 3 {
+			r, err := f.svc.Login(ctx, "totp.race", goodPassword, "", "")
+			if err != nil || r.State != auth.StateSecondFactor {
+				t.Fatalf("%+v %v", r, err)
+			}
+			pp, _ := f.svc.Session(ctx, r.Token, "")
+			logins = append(logins, pending{pp, r.Token})
+		}
+		results := make(chan error, len(logins))
+		start := make(chan struct{})
+		for _, l := range logins {
+			go func() {
+				<-start
+				_, err := f.svc.SecondFactor(ctx, l.p, l.token, code, "", "")
+				results <- err
+			}()
+		}
+		close(start)
+		ok := 0
+		for range logins {
+			if err := <-results; err == nil {
+				ok++
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("%d logins completed with one code, want exactly 1", ok)
+		}
+	})
+}
+
+func TestIPv6ClientsAreThrottledPerSlash64(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		for i := range auth.FailedLoginsPerIP.Max {
+			f.svc.Login(ctx, "nobody", "Wrong-Password-1", fmt.Sprintf("2001:db8:1:2::%x", i+1), "")
+		}
+		if _, err := f.svc.Login(ctx, "nobody", "Wrong-Password-1", "2001:db8:1:2:ffff::9", ""); apperr.CodeOf(err) != apperr.RateLimited {
+			t.Fatalf("another address in the same /64 is not throttled: %v", err)
+		}
+		if _, err := f.svc.Login(ctx, "nobody", "Wrong-Password-1", "2001:db8:1:3::1", ""); apperr.CodeOf(err) == apperr.RateLimited {
+			t.Fatal("a different /64 is throttled")
+		}
+	})
+}
+
+// TestTokensAndAuditorsKeepDutiesApart: nobody mints a token for someone
+// else, and agency administrators cannot take over an auditor's account.
+func TestTokensAndAuditorsKeepDutiesApart(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		admin := f.user(t, f.agencyA, "duty.admin", auth.AgencyAdmin)
+		editor := f.user(t, f.agencyA, "duty.editor", auth.Editor)
+		auditor := f.user(t, f.agencyA, "duty.auditor", auth.Auditor)
+		pa := &auth.Principal{UserID: admin.ID, Username: admin.Username, AgencyID: f.agencyA, Roles: admin.Roles, State: auth.StateActive}
+		pe := &auth.Principal{UserID: editor.ID, Username: editor.Username, AgencyID: f.agencyA, Roles: editor.Roles, State: auth.StateActive}
+		for _, target := range []int64{editor.ID, auditor.ID} {
+			if _, _, err := f.svc.CreateToken(ctx, pa, target, "冒用", time.Hour); apperr.CodeOf(err) != apperr.Forbidden {
+				t.Errorf("admin minted a token for account %d: %v", target, err)
+			}
+		}
+		if _, _, err := f.svc.CreateToken(ctx, pe, editor.ID, "本人", time.Hour); err != nil {
+			t.Errorf("own token: %v", err)
+		}
+		for _, bad := range []time.Duration{0, -time.Hour, auth.MaxTokenLifetime + time.Hour} {
+			if _, _, err := f.svc.CreateToken(ctx, pe, editor.ID, "x", bad); apperr.FieldsOf(err)["days"] == "" {
+				t.Errorf("lifetime %v accepted: %v", bad, err)
+			}
+		}
+		mustForbid := func(name string, err error) {
+			if apperr.CodeOf(err) != apperr.Forbidden && apperr.FieldsOf(err)["roles"] == "" {
+				t.Errorf("%s on an auditor by an agency admin: %v", name, err)
+			}
+		}
+		_, err := f.svc.ResetPassword(ctx, pa, auditor.ID, "")
+		mustForbid("ResetPassword", err)
+		mustForbid("ResetSecondFactor", f.svc.ResetSecondFactor(ctx, pa, auditor.ID))
+		mustForbid("SetDisabled", f.svc.SetDisabled(ctx, pa, auditor.ID, true))
+		_, err = f.svc.UpdateUser(ctx, pa, auditor.ID, auth.UserUpdate{DisplayName: "x", Roles: auth.Roles{auth.Auditor}})
+		mustForbid("UpdateUser", err)
+		_, err = f.svc.UpdateUser(ctx, pa, editor.ID, auth.UserUpdate{DisplayName: "x", Roles: auth.Roles{auth.Auditor}})
+		mustForbid("grant auditor", err)
+		_, _, err = f.svc.CreateUser(ctx, pa, auth.NewUser{AgencyID: f.agencyA, Username: "new.auditor", DisplayName: "新审计", Roles: auth.Roles{auth.Auditor}})
+		mustForbid("CreateUser(auditor)", err)
+		// The admin can still see the auditor's account, and the platform
+		// administrator (here: the operator) can manage it.
+		if _, err := f.svc.GetUser(ctx, pa, auditor.ID); err != nil {
+			t.Errorf("admin cannot see the auditor: %v", err)
+		}
+		if _, err := f.svc.ResetPassword(ctx, f.op, auditor.ID, ""); err != nil {
+			t.Errorf("operator reset: %v", err)
 		}
 	})
 }

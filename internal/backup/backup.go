@@ -54,9 +54,13 @@ type File struct {
 	SHA256 string `json:"sha256"`
 }
 
+// SecretKeyFile is the generated key of an embedded installation (it
+// encrypts second-factor secrets; without it, restored 2FA cannot work).
+const SecretKeyFile = "secret.key"
+
 // Create writes a backup of d and store into out, which must not exist or
-// be empty.
-func Create(ctx context.Context, d *db.DB, store blob.Store, out string) (*Manifest, error) {
+// be empty. dataDir is the installation's data folder (for its secret key).
+func Create(ctx context.Context, d *db.DB, store blob.Store, out, dataDir string) (*Manifest, error) {
 	if err := prepareOut(out); err != nil {
 		return nil, err
 	}
@@ -83,8 +87,18 @@ func Create(ctx context.Context, d *db.DB, store blob.Store, out string) (*Manif
 			return nil, err
 		}
 		m.Files = append(m.Files, f)
+		if src, err := os.Open(filepath.Join(dataDir, SecretKeyFile)); err == nil {
+			kf, err := writeSynced(filepath.Join(out, SecretKeyFile), src)
+			src.Close()
+			if err != nil {
+				return nil, err
+			}
+			kf.Path = SecretKeyFile
+			m.Files = append(m.Files, kf)
+			m.Notes = append(m.Notes, "备份中含有系统密钥 secret.key（用于解密双因素认证密钥），请像保管数据库一样保管本备份。")
+		}
 	case db.Postgres:
-		note := "PostgreSQL 数据库不在本目录中。请在备份附件的同时用 pg_dump 导出数据库：\n" +
+		note := "PostgreSQL 数据库不在本目录中。请在备份附件的同时用 pg_dump 导出数据库，并另行保管各实例共用的 GONGKAI_SECRET_KEY（没有它，恢复后双因素认证无法使用）：\n" +
 			"  pg_dump --format=custom --no-owner --file " + filepath.Join(out, "gongkai.pgdump") + " \"$GONGKAI_DATABASE_URL\"\n" +
 			"恢复时：pg_restore --no-owner --clean --if-exists --dbname \"$GONGKAI_DATABASE_URL\" gongkai.pgdump"
 		m.Notes = append(m.Notes, note)
@@ -242,41 +256,63 @@ type RestoreOptions struct {
 }
 
 // Restore checks the backup in dir and restores it. gongkai must not be
-// serving on the target while this runs.
+// serving on the target while this runs. The new database is written beside
+// the old one first and only then swapped in, so a failed restore never
+// leaves the folder without a database.
 func Restore(ctx context.Context, dir string, opts RestoreOptions) (*Manifest, error) {
 	m, err := ReadManifest(dir)
 	if err != nil {
 		return nil, err
 	}
+	listed := map[string]bool{}
+	for _, f := range m.Files {
+		listed[f.Path] = true
+	}
+	if m.Database != "" && (m.Database != db.SQLiteFile || !listed[m.Database]) {
+		return nil, fmt.Errorf("manifest names an unexpected database file %q", m.Database)
+	}
+	stamp := time.Now().Format("20060102-150405")
+	var swaps []swap
 	if m.Database != "" {
+		swaps = append(swaps, swap{from: filepath.Join(dir, m.Database), to: filepath.Join(opts.DataDir, db.SQLiteFile), extra: []string{"-wal", "-shm"}})
+	}
+	if listed[SecretKeyFile] {
+		swaps = append(swaps, swap{from: filepath.Join(dir, SecretKeyFile), to: filepath.Join(opts.DataDir, SecretKeyFile)})
+	}
+	if len(swaps) > 0 {
 		if err := os.MkdirAll(opts.DataDir, 0o750); err != nil {
 			return nil, err
 		}
-		target := filepath.Join(opts.DataDir, db.SQLiteFile)
-		if _, err := os.Stat(target); err == nil {
-			if !opts.Force {
-				return nil, fmt.Errorf("%s already exists; stop gongkai and use --force to replace it (the old file is kept)", target)
-			}
-			stamp := time.Now().Format("20060102-150405")
-			if err := os.Rename(target, target+".before-restore-"+stamp); err != nil {
-				return nil, err
-			}
-			for _, ext := range []string{"-wal", "-shm"} {
-				os.Rename(target+ext, target+".before-restore-"+stamp+ext)
-			}
+	}
+	for _, sw := range swaps {
+		if _, err := os.Stat(sw.to); err == nil && !opts.Force {
+			return nil, fmt.Errorf("%s already exists; stop gongkai and use --force to replace it (the old file is kept)", sw.to)
 		}
-		src, err := os.Open(filepath.Join(dir, filepath.FromSlash(m.Database)))
+	}
+	// Write every new file beside its target first …
+	for _, sw := range swaps {
+		src, err := os.Open(sw.from)
 		if err != nil {
 			return nil, err
 		}
-		tmp := target + ".restoring"
-		os.Remove(tmp)
-		_, err = writeSynced(tmp, src)
+		os.Remove(sw.to + ".restoring")
+		_, err = writeSynced(sw.to+".restoring", src)
 		src.Close()
 		if err != nil {
 			return nil, err
 		}
-		if err := os.Rename(tmp, target); err != nil {
+	}
+	// … then move the old ones aside and the new ones in.
+	for _, sw := range swaps {
+		if _, err := os.Stat(sw.to); err == nil {
+			if err := os.Rename(sw.to, sw.to+".before-restore-"+stamp); err != nil {
+				return nil, err
+			}
+			for _, ext := range sw.extra {
+				os.Rename(sw.to+ext, sw.to+".before-restore-"+stamp+ext)
+			}
+		}
+		if err := os.Rename(sw.to+".restoring", sw.to); err != nil {
 			return nil, err
 		}
 	}
@@ -296,4 +332,10 @@ func Restore(ctx context.Context, dir string, opts RestoreOptions) (*Manifest, e
 		}
 	}
 	return m, nil
+}
+
+// swap is a file of the backup that replaces a file of the installation.
+type swap struct {
+	from, to string
+	extra    []string // companion files moved aside with the old one
 }

@@ -79,6 +79,9 @@ func TestRoundTripWhileWriting(t *testing.T) {
 	for i := range 5 {
 		addAttachment(t, ctx, d, store, uint8(i*40))
 	}
+	if err := os.WriteFile(filepath.Join(dir, backup.SecretKeyFile), []byte("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	var stop atomic.Bool
 	var wg sync.WaitGroup
@@ -90,7 +93,7 @@ func TestRoundTripWhileWriting(t *testing.T) {
 		}
 	}()
 	out := filepath.Join(t.TempDir(), "backup")
-	m, err := backup.Create(ctx, d, store, out)
+	m, err := backup.Create(ctx, d, store, out, dir)
 	stop.Store(true)
 	wg.Wait()
 	if err != nil {
@@ -99,7 +102,7 @@ func TestRoundTripWhileWriting(t *testing.T) {
 	if m.Database != db.SQLiteFile || m.SchemaVersion == 0 {
 		t.Fatalf("manifest: %+v", m)
 	}
-	if _, err := backup.Create(ctx, d, store, out); err == nil || !strings.Contains(err.Error(), "not empty") {
+	if _, err := backup.Create(ctx, d, store, out, dir); err == nil || !strings.Contains(err.Error(), "not empty") {
 		t.Fatalf("backup into a non-empty folder: %v", err)
 	}
 
@@ -116,6 +119,18 @@ func TestRoundTripWhileWriting(t *testing.T) {
 	}
 	if _, err := backup.Restore(ctx, out, backup.RestoreOptions{DataDir: target, Store: tstore, Force: true}); err != nil {
 		t.Fatalf("forced restore: %v", err)
+	}
+	// The secret key came along (without it restored 2FA cannot work), private.
+	key, err := os.ReadFile(filepath.Join(target, backup.SecretKeyFile))
+	if err != nil || !strings.HasPrefix(string(key), "0123456789abcdef") {
+		t.Fatalf("secret key not restored: %v", err)
+	}
+	if fi, _ := os.Stat(filepath.Join(target, backup.SecretKeyFile)); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("secret key mode %v", fi.Mode())
+	}
+	// A forced restore kept the replaced files beside the new ones.
+	if old, _ := filepath.Glob(filepath.Join(target, "gongkai.db.before-restore-*")); len(old) == 0 {
+		t.Fatal("the replaced database was not kept")
 	}
 	r, err := db.Open(ctx, db.Options{DataDir: target})
 	if err != nil {
@@ -161,7 +176,7 @@ func TestDamagedBackupIsRefused(t *testing.T) {
 	store, _ := blob.NewLocal(t.TempDir())
 	addAttachment(t, ctx, d, store, 7)
 	out := filepath.Join(t.TempDir(), "b")
-	if _, err := backup.Create(ctx, d, store, out); err != nil {
+	if _, err := backup.Create(ctx, d, store, out, t.TempDir()); err != nil {
 		t.Fatal(err)
 	}
 	f, _ := os.OpenFile(filepath.Join(out, db.SQLiteFile), os.O_WRONLY|os.O_APPEND, 0)
@@ -178,7 +193,7 @@ func TestPostgresBackupCopiesAttachmentsAndExplainsTheDump(t *testing.T) {
 	store, _ := blob.NewLocal(t.TempDir())
 	a := addAttachment(t, ctx, d, store, 9)
 	out := filepath.Join(t.TempDir(), "b")
-	m, err := backup.Create(ctx, d, store, out)
+	m, err := backup.Create(ctx, d, store, out, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,6 +55,16 @@ func (l *Limiter) Hit(ctx context.Context, key string, r Rule) (ok bool, retryAf
 	return true, 0, nil
 }
 
+// Release gives back one hit of the current window (an attempt that turned
+// out not to count, such as a correct password).
+func (l *Limiter) Release(ctx context.Context, key string, r Rule) error {
+	start, _ := l.window(r)
+	return l.db.Tx(ctx, func(tx db.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE rate_counters SET count = count - 1 WHERE key = $1 AND window_start = $2 AND count > 0", key, start)
+		return err
+	})
+}
+
 // Exceeded reports whether key has already used up the rule in the current
 // window, without counting a hit.
 func (l *Limiter) Exceeded(ctx context.Context, key string, r Rule) (bool, time.Duration, error) {

@@ -117,6 +117,11 @@ func (h *Handlers) login(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	// A session the browser already had (another account, or an unfinished
+	// login) ends here rather than lingering until it expires.
+	if old := web.SessionToken(ctx); old != "" {
+		h.svc.Logout(ctx, nil, old)
+	}
 	h.app.SetSessionCookie(w, res.Token)
 	switch res.State {
 	case auth.StateSecondFactor:

@@ -3,6 +3,7 @@ package staff
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gongkai/gongkai/internal/apperr"
@@ -23,8 +24,9 @@ func (h *Handlers) registerManagement() {
 	a.Handle("POST /console/staff/{id}/enable", auth.ManageStaff, h.enable, web.Summary("启用账号"))
 	a.Handle("POST /console/staff/{id}/reset-password", auth.ManageStaff, h.resetPassword, web.Summary("重置密码"))
 	a.Handle("POST /console/staff/{id}/reset-2fa", auth.ManageStaff, h.reset2FA, web.Summary("重置双因素认证"))
-	a.Handle("POST /console/staff/{id}/tokens", auth.ManageStaff, h.createToken, web.Summary("签发 API 令牌"))
-	a.Handle("POST /console/tokens/{id}/revoke", auth.ManageStaff, h.revokeToken, web.Summary("吊销 API 令牌"))
+	a.Handle("GET /console/tokens", auth.Authenticated, h.myTokens, web.Summary("我的 API 令牌"))
+	a.Handle("POST /console/tokens", auth.Authenticated, h.createToken, web.Summary("签发本人 API 令牌"))
+	a.Handle("POST /console/tokens/{id}/revoke", auth.Authenticated, h.revokeToken, web.Summary("吊销 API 令牌"))
 }
 
 // listAgency is the agency whose staff the page shows: the principal's own,
@@ -101,8 +103,9 @@ type formData struct {
 	Roles      []roleChoice
 	Password   string // shown once after creation or reset
 	Tokens     []*auth.Token
-	NewToken   string
 	IsNew      bool
+	// ReadOnly: an agency administrator looking at an auditor's account.
+	ReadOnly bool
 }
 
 type roleChoice struct {
@@ -111,11 +114,14 @@ type roleChoice struct {
 	Note    string
 }
 
-func (h *Handlers) roleChoices(agencyID int64, current auth.Roles, form map[string][]string) []roleChoice {
+func (h *Handlers) roleChoices(actor *auth.Principal, agencyID int64, current auth.Roles, form map[string][]string) []roleChoice {
 	var out []roleChoice
 	for _, rl := range auth.AllRoles {
 		if agencyID == 0 && !rl.PlatformScoped() || agencyID != 0 && rl == auth.PlatformAdmin {
 			continue
+		}
+		if rl == auth.Auditor && !actor.Roles.Has(auth.PlatformAdmin) && !current.Has(auth.Auditor) {
+			continue // only the platform administrator appoints auditors
 		}
 		c := roleChoice{Role: rl, Checked: current.Has(rl)}
 		if form != nil {
@@ -157,7 +163,8 @@ func (h *Handlers) renderForm(w http.ResponseWriter, r *http.Request, status int
 	if d.User != nil {
 		current = d.User.Roles
 	}
-	d.Roles = h.roleChoices(d.AgencyID, current, form)
+	d.Roles = h.roleChoices(web.Principal(r), d.AgencyID, current, form)
+	d.ReadOnly = d.User != nil && d.User.Roles.Has(auth.Auditor) && !web.Principal(r).Roles.Has(auth.PlatformAdmin)
 	v.Data = d
 	h.app.Render.Page(w, r, status, "staff/console_staff_form", v)
 }
@@ -296,7 +303,9 @@ func (h *Handlers) resetPassword(w http.ResponseWriter, r *http.Request) {
 		h.app.Error(w, r, err)
 		return
 	}
-	u, _ = h.svc.GetUser(r.Context(), web.Principal(r), u.ID)
+	if fresh, err := h.svc.GetUser(r.Context(), web.Principal(r), u.ID); err == nil {
+		u = fresh
+	}
 	h.renderForm(w, r, http.StatusOK, formData{User: u, AgencyID: u.AgencyID, Password: pw, Tokens: h.userTokens(r, u)}, nil, nil)
 }
 
@@ -312,32 +321,54 @@ func (h *Handlers) reset2FA(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/console/staff/"+strconv.FormatInt(u.ID, 10)+"?flash=2fa-reset", http.StatusSeeOther)
 }
 
-func (h *Handlers) createToken(w http.ResponseWriter, r *http.Request) {
-	u, ok := h.loadUser(w, r)
-	if !ok {
+type tokensData struct {
+	Tokens   []*auth.Token
+	NewToken string
+}
+
+// myTokens lists the caller's own API tokens. A token acts with the
+// account's rights, so only the account itself issues one.
+func (h *Handlers) myTokens(w http.ResponseWriter, r *http.Request) {
+	h.renderTokens(w, r, http.StatusOK, "", nil)
+}
+
+func (h *Handlers) renderTokens(w http.ResponseWriter, r *http.Request, status int, secret string, fields map[string]string) {
+	p := web.Principal(r)
+	toks, err := h.svc.OwnTokens(r.Context(), p)
+	if err != nil {
+		h.app.Error(w, r, err)
 		return
 	}
+	v := h.app.NewView(r, "我的 API 令牌")
+	v.Section = "tokens"
+	if fields != nil {
+		v.Form = r.PostForm
+		v.SetErrors(fields, "name", "days")
+	}
+	v.Data = tokensData{Tokens: toks, NewToken: secret}
+	h.app.Render.Page(w, r, status, "staff/console_tokens", v)
+}
+
+func (h *Handlers) createToken(w http.ResponseWriter, r *http.Request) {
 	if err := web.ParseForm(r); err != nil {
 		h.app.Error(w, r, err)
 		return
 	}
 	days, err := strconv.Atoi(web.Field(r, "days"))
-	if err != nil || days < 0 || days > 3650 {
-		h.renderForm(w, r, http.StatusUnprocessableEntity, formData{User: u, AgencyID: u.AgencyID, Tokens: h.userTokens(r, u)},
-			r.PostForm, map[string]string{"days": "有效期须为 0–3650 天（0 表示长期有效）"})
-		return
+	if err != nil {
+		days = -1
 	}
-	secret, _, err := h.svc.CreateToken(r.Context(), web.Principal(r), u.ID, web.Field(r, "token_name"), time.Duration(days)*24*time.Hour)
+	p := web.Principal(r)
+	secret, _, err := h.svc.CreateToken(r.Context(), p, p.UserID, web.Field(r, "name"), time.Duration(days)*24*time.Hour)
 	if err != nil {
 		if f := apperr.FieldsOf(err); f != nil {
-			h.renderForm(w, r, http.StatusUnprocessableEntity, formData{User: u, AgencyID: u.AgencyID, Tokens: h.userTokens(r, u)},
-				r.PostForm, map[string]string{"token_name": f["name"]})
+			h.renderTokens(w, r, http.StatusUnprocessableEntity, "", f)
 			return
 		}
 		h.app.Error(w, r, err)
 		return
 	}
-	h.renderForm(w, r, http.StatusCreated, formData{User: u, AgencyID: u.AgencyID, Tokens: h.userTokens(r, u), NewToken: secret}, nil, nil)
+	h.renderTokens(w, r, http.StatusCreated, secret, nil)
 }
 
 func (h *Handlers) revokeToken(w http.ResponseWriter, r *http.Request) {
@@ -355,8 +386,8 @@ func (h *Handlers) revokeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	back := web.SafeReturn(web.Field(r, "return"))
-	if back == "/" {
-		back = "/console/staff"
+	if !strings.HasPrefix(back, "/console/") {
+		back = "/console/tokens"
 	}
 	http.Redirect(w, r, back+"?flash=revoked", http.StatusSeeOther)
 }

@@ -335,6 +335,10 @@ func (a *App) guard(rt Route, h http.HandlerFunc) http.Handler {
 			a.deny(w, r, rt, p)
 			return
 		}
+		if rt.Kind == KindAPI && p != nil && p.MustChangePassword {
+			WriteProblem(w, r, http.StatusForbidden, string(apperr.Forbidden), "该账号仍在使用初始密码，请先登录工作台修改密码", nil)
+			return
+		}
 		if rt.Kind == KindConsole && p != nil && p.Complete() && p.MustChangePassword &&
 			rt.Path != "/console/password" && rt.Path != "/console/logout" {
 			if r.Method == http.MethodGet {

@@ -82,8 +82,8 @@ type View struct {
 	RequestID string
 	// BaseURL is the public address of the site, without a trailing slash.
 	BaseURL string
-	Now       time.Time
-	nav       []NavItem
+	Now     time.Time
+	nav     []NavItem
 }
 
 // NewView starts the view of a page.

@@ -134,6 +134,21 @@ func (h *Handlers) consoleSetYear(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := web.Principal(r)
+	// The calendar is one for the whole platform (the State Council's). An
+	// agency administrator may enter a year nobody has entered yet — the new
+	// notice — but only the platform administrator may change a year that is
+	// already in use by every agency's deadlines.
+	if !p.Roles.Has(auth.PlatformAdmin) {
+		cal, err := h.cal.Calendar(r.Context())
+		if err != nil {
+			h.app.Error(w, r, err)
+			return
+		}
+		if cal.Covers(year) {
+			h.renderConsole(w, r, http.StatusForbidden, year, text, map[string]string{"arrangement": fmt.Sprintf("%d 年的放假安排已经录入，只能由平台管理员修改。如发现错误，请联系平台管理员。", year)})
+			return
+		}
+	}
 	var changes []calendar.Change
 	err = h.db.Tx(r.Context(), func(tx db.Tx) error {
 		var err error
@@ -149,7 +164,7 @@ func (h *Handlers) consoleSetYear(w http.ResponseWriter, r *http.Request) {
 				makeup++
 			}
 		}
-		return audit.Record(r.Context(), tx, p.Actor(), audit.Event{Action: "calendar.year.set", ObjectType: "calendar", ObjectID: strconv.Itoa(year),
+		return audit.Record(r.Context(), tx, p.Actor(), audit.Event{AgencyID: p.AgencyID, Action: "calendar.year.set", ObjectType: "calendar", ObjectID: strconv.Itoa(year),
 			Summary: fmt.Sprintf("录入 %d 年放假安排：放假 %d 天、调休上班 %d 天；重新计算期限 %d 个；依据：%s", year, off, makeup, len(changes), source)})
 	})
 	if err != nil {
@@ -207,8 +222,8 @@ func (h *Handlers) calculator(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) compute(r *http.Request, d calcData) (calendar.Explanation, map[string]string) {
 	fields := map[string]string{}
 	from, err := civil.Parse(strings.TrimSpace(d.From))
-	if err != nil {
-		fields["from"] = "请输入有效日期，例如 2025-01-23"
+	if err != nil || from.Year < 2000 || from.Year > 2100 {
+		fields["from"] = "请输入 2000–2100 年之间的有效日期，例如 2025-01-23"
 	}
 	var n int
 	var to civil.Date
@@ -219,8 +234,8 @@ func (h *Handlers) compute(r *http.Request, d calcData) (calendar.Explanation, m
 		}
 	} else {
 		to, err = civil.Parse(strings.TrimSpace(d.To))
-		if err != nil {
-			fields["to"] = "请输入有效日期，例如 2025-02-26"
+		if err != nil || to.Year < 2000 || to.Year > 2100 {
+			fields["to"] = "请输入 2000–2100 年之间的有效日期，例如 2025-02-26"
 		}
 	}
 	if len(fields) > 0 {

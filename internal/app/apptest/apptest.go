@@ -321,7 +321,7 @@ func (e *Env) SessionFor(userID int64) string {
 // TokenFor issues an API token for an account.
 func (e *Env) TokenFor(userID int64) string {
 	e.T.Helper()
-	secret, _, err := e.App.Auth.CreateToken(context.Background(), auth.Operator("test"), userID, "test", 0)
+	secret, _, err := e.App.Auth.CreateToken(context.Background(), auth.Operator("test"), userID, "test", 24*time.Hour)
 	if err != nil {
 		e.T.Fatal(err)
 	}
