@@ -254,6 +254,13 @@ func TestAgencyScopeOfStaffManagement(t *testing.T) {
 		if _, err := f.svc.ListTokens(ctx, pa, f.agencyB); apperr.CodeOf(err) != apperr.Forbidden {
 			t.Errorf("listed another agency's tokens: %v", err)
 		}
+		_, bTok, err := f.svc.CreateToken(ctx, f.op, userB.ID, "B 的令牌", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.RevokeToken(ctx, pa, bTok.ID); apperr.CodeOf(err) != apperr.NotFound {
+			t.Errorf("revoked another agency's token: %v", err)
+		}
 		list, err := f.svc.ListUsers(ctx, pa, f.agencyA, auth.StaffFilter{})
 		if err != nil || len(list) != 1 || list[0].ID != adminA.ID {
 			t.Errorf("own list: %v %v", list, err)
