@@ -10,6 +10,10 @@ import (
 	"testing"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/gongkai/gongkai/internal/calendar"
+	"github.com/gongkai/gongkai/internal/civil"
+	"github.com/gongkai/gongkai/internal/db"
 )
 
 // cli runs gongkai in-process against the data folder dir.
@@ -133,5 +137,32 @@ func TestOperatorCommands(t *testing.T) {
 	}
 	if code, _, _ := cli(t, dir, "", "nonsense"); code != 2 {
 		t.Fatalf("unknown command exit %d", code)
+	}
+}
+
+// TestWorkdaysUsesTheInstallationsCalendar: a year entered by an
+// administrator (here through the service) is what the command counts in.
+func TestWorkdaysUsesTheInstallationsCalendar(t *testing.T) {
+	dir := t.TempDir()
+	mustCLI(t, dir, "migrate")
+	ctx := context.Background()
+	d, err := db.Open(ctx, db.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := calendar.NewService(d)
+	err = d.Tx(ctx, func(tx db.Tx) error {
+		_, err := svc.SetYear(ctx, tx, 2028, []calendar.Day{{Date: civil.MustParse("2028-01-03"), Kind: calendar.Off, Name: "元旦"}}, "测试", "test")
+		return err
+	})
+	d.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := mustCLI(t, t.TempDir(), "workdays", "is", "--date", "2028-01-03", "--data", dir); !strings.Contains(out, "休息日，放假（元旦）") {
+		t.Fatalf("--data calendar not used: %s", out)
+	}
+	if out := mustCLI(t, dir, "workdays", "is", "--date", "2028-01-03"); !strings.Contains(out, "休息日") {
+		t.Fatalf("GONGKAI_DATA calendar not used: %s", out)
 	}
 }

@@ -82,6 +82,8 @@ func runWorkdays(ctx context.Context, e env, args []string) error {
 // should return (help printed: err nil; bad flags: errUsage).
 func workdaysFlags(e env, fs *flag.FlagSet, args []string) (ok bool, err error) {
 	fs.SetOutput(e.Stderr)
+	fs.StringVar(&workdaysSource.data, "data", "", "count in the calendar of this data folder [GONGKAI_DATA]")
+	fs.StringVar(&workdaysSource.url, "database-url", "", "count in the calendar of this PostgreSQL database [GONGKAI_DATABASE_URL]")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return false, nil

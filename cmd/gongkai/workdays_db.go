@@ -14,9 +14,19 @@ import (
 // configured (GONGKAI_DATABASE_URL) or the data folder (GONGKAI_DATA,
 // default ./data) holds one; otherwise in the official arrangements shipped
 // with gongkai.
+// workdaysSource holds the --data and --database-url flags of the workdays
+// subcommands (flags win over the environment, as everywhere).
+var workdaysSource struct{ data, url string }
+
 func init() {
 	loadWorkdayCalendar = func(ctx context.Context, e env) (*calendar.Calendar, error) {
 		opts := db.Options{URL: e.Getenv("GONGKAI_DATABASE_URL"), DataDir: e.Getenv("GONGKAI_DATA")}
+		if workdaysSource.url != "" {
+			opts.URL = workdaysSource.url
+		}
+		if workdaysSource.data != "" {
+			opts.DataDir = workdaysSource.data
+		}
 		if opts.DataDir == "" {
 			opts.DataDir = "./data"
 		}
