@@ -30,6 +30,7 @@ var serviceMethods = map[string]string{
 	"Children":    "public",
 	"Divisions":   "public",
 	"DefaultSlug": "public",
+	"Current":     "public",
 	// Start-up and demo seeding, run by the operator without a principal.
 	"Seed":         "operator",
 	"SeedDivision": "operator",

@@ -4,7 +4,6 @@ import (
 	"embed"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gongkai/gongkai/internal/apperr"
 	"github.com/gongkai/gongkai/internal/auth"
@@ -32,17 +31,20 @@ type Handlers struct {
 // HomeSection lets other capabilities add a block to an agency's home page.
 type HomeSection func(r *http.Request, a *Agency) (title string, links []web.NavItem)
 
-// Register adds the agency routes and templates to app.
-func Register(app *web.App, svc *Service, nav []PortalLink) (*Handlers, error) {
+// Register adds the agency routes and templates to app. cache wraps the
+// public pages (nil: no cache).
+func Register(app *web.App, svc *Service, nav []PortalLink, cache func(http.HandlerFunc) http.HandlerFunc) (*Handlers, error) {
 	if err := app.Render.AddPages("agency", templates); err != nil {
 		return nil, err
 	}
+	if cache == nil {
+		cache = func(h http.HandlerFunc) http.HandlerFunc { return h }
+	}
 	h := &Handlers{app: app, svc: svc, nav: nav}
-	app.Handle("GET /{$}", auth.Public, h.root, web.Summary("门户首页"))
-	app.Handle("GET /o/{slug}/{$}", auth.Public, h.home, web.Summary("单位首页"))
-	app.Handle("GET /o/{slug}/about", auth.Public, h.about, web.Summary("机构概况"))
-	app.Handle("GET /agencies", auth.Public, h.directory, web.Summary("单位导航"))
-	app.Handle("GET /search", auth.Public, h.search, web.Summary("站内搜索"))
+	app.Handle("GET /{$}", auth.Public, cache(h.root), web.Summary("门户首页"))
+	app.Handle("GET /o/{slug}/{$}", auth.Public, cache(h.home), web.Summary("单位首页"))
+	app.Handle("GET /o/{slug}/about", auth.Public, cache(h.about), web.Summary("机构概况"))
+	app.Handle("GET /agencies", auth.Public, cache(h.directory), web.Summary("单位导航"))
 	h.registerConsole()
 	h.registerAPI()
 	return h, nil
@@ -226,84 +228,4 @@ func (h *Handlers) directory(w http.ResponseWriter, r *http.Request) {
 	v.Breadcrumbs = []web.Crumb{{Label: "首页", URL: v.Site.HomeURL}, {Label: "单位导航"}}
 	v.Data = groups
 	h.app.Render.Page(w, r, http.StatusOK, "agency/portal_agencies", v)
-}
-
-type searchHit struct {
-	Title   string
-	URL     string
-	Kind    string
-	Excerpt string
-}
-
-type searchData struct {
-	Query   string
-	Message string
-	Hits    []searchHit
-}
-
-// search finds agencies and divisions by name or description. The full-text
-// search of published information replaces it when that capability lands.
-func (h *Handlers) search(w http.ResponseWriter, r *http.Request) {
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	d := searchData{Query: q}
-	switch n := utf8.RuneCountInString(q); {
-	case n == 0:
-		d.Message = "请输入要搜索的内容。"
-	case n < 2:
-		d.Message = "请至少输入 2 个字。"
-	case n > 50:
-		d.Message = "搜索内容不能超过 50 个字。"
-		d.Query = string([]rune(q)[:50])
-	default:
-		all, err := h.svc.List(r.Context())
-		if err != nil {
-			h.app.Error(w, r, err)
-			return
-		}
-		for _, a := range all {
-			if strings.Contains(a.Name, q) || strings.Contains(a.ShortName, q) || strings.Contains(a.Intro, q) {
-				d.Hits = append(d.Hits, searchHit{Title: a.Name, URL: a.HomeURL() + "about", Kind: a.Kind.Label(), Excerpt: excerpt(a.Intro, q)})
-			}
-			divs, err := h.svc.Divisions(r.Context(), a.ID)
-			if err != nil {
-				h.app.Error(w, r, err)
-				return
-			}
-			for _, dv := range divs {
-				if strings.Contains(dv.Name, q) {
-					d.Hits = append(d.Hits, searchHit{Title: a.Name + " · " + dv.Name, URL: a.HomeURL() + "about", Kind: "处室"})
-				}
-			}
-		}
-		if len(d.Hits) == 0 {
-			d.Message = "没有找到与「" + q + "」相关的内容。"
-		}
-	}
-	v := h.app.NewView(r, "站内搜索")
-	v.Breadcrumbs = []web.Crumb{{Label: "首页", URL: v.Site.HomeURL}, {Label: "站内搜索"}}
-	v.Data = d
-	h.app.Render.Page(w, r, http.StatusOK, "agency/portal_search", v)
-}
-
-func excerpt(text, q string) string {
-	i := strings.Index(text, q)
-	if i < 0 {
-		r := []rune(text)
-		if len(r) > 80 {
-			return string(r[:80]) + "…"
-		}
-		return text
-	}
-	before := []rune(text[:i])
-	start := max(0, len(before)-30)
-	rest := []rune(text[i:])
-	end := min(len(rest), 60)
-	s := string(before[start:]) + string(rest[:end])
-	if start > 0 {
-		s = "…" + s
-	}
-	if end < len(rest) {
-		s += "…"
-	}
-	return s
 }

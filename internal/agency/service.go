@@ -87,6 +87,18 @@ func (s *Service) current(ctx context.Context) (*snapshot, error) {
 	return snap, nil
 }
 
+// Current is the version of the agencies this instance serves (a
+// web.ContentVersion for the page cache). Keying cached pages on it, rather
+// than on the database row, means a page is never cached under a new
+// version while rendered from the old agencies.
+func (s *Service) Current(ctx context.Context) (string, error) {
+	snap, err := s.current(ctx)
+	if err != nil {
+		return "", err
+	}
+	return snap.version, nil
+}
+
 // bump marks the cached agencies stale on every instance.
 func bump(ctx context.Context, tx db.Tx) error {
 	return setSetting(ctx, tx, settingVersion, strconv.FormatInt(time.Now().UnixNano(), 36))

@@ -31,6 +31,7 @@ import (
 	"github.com/gongkai/gongkai/internal/calendar"
 	"github.com/gongkai/gongkai/internal/config"
 	"github.com/gongkai/gongkai/internal/db"
+	"github.com/gongkai/gongkai/internal/disclosure"
 	"github.com/gongkai/gongkai/internal/jobs"
 	"github.com/gongkai/gongkai/internal/notify"
 	"github.com/gongkai/gongkai/internal/ratelimit"
@@ -45,14 +46,20 @@ var Version = "dev"
 // Core is the part of gongkai that operator commands need: the database and
 // the services, without HTTP.
 type Core struct {
-	Config   *config.Config
-	Logger   *slog.Logger
-	DB       *db.DB
-	Auth     *auth.Service
-	Agencies *agency.Service
-	Calendar *calendar.Service
-	Limiter  *ratelimit.Limiter
+	Config     *config.Config
+	Logger     *slog.Logger
+	DB         *db.DB
+	Auth       *auth.Service
+	Agencies   *agency.Service
+	Calendar   *calendar.Service
+	Limiter    *ratelimit.Limiter
+	Blobs      blob.Store
+	Version    *web.DBVersion
+	Disclosure *disclosure.Service
 }
+
+// contentVersionKey is the platform_settings row that versions public pages.
+const contentVersionKey = "content_version"
 
 // Options adjust how the application is built; the zero value is right for
 // production.
@@ -102,11 +109,24 @@ func OpenCore(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 		d.Close()
 		return nil, fmt.Errorf("seed calendar: %w", err)
 	}
+	if c.Blobs, err = blob.Open(ctx, cfg.BlobURL, cfg.DataDir); err != nil {
+		d.Close()
+		return nil, err
+	}
+	c.Version = web.NewDBVersion(d, contentVersionKey, 0)
+	c.Disclosure = disclosure.NewService(disclosure.Deps{DB: d, Calendar: c.Calendar, Blobs: c.Blobs,
+		Agencies: agencyDirectory{c.Agencies}, Version: c.Version, MaxUpload: cfg.MaxUploadBytes, Now: opts.Now})
 	return c, nil
 }
 
-// Close closes the database.
-func (c *Core) Close() error { return c.DB.Close() }
+// Close closes the database and the attachment store.
+func (c *Core) Close() error {
+	var errs []error
+	if c.Blobs != nil {
+		errs = append(errs, c.Blobs.Close())
+	}
+	return errors.Join(append(errs, c.DB.Close())...)
+}
 
 // secretKeyFile holds the generated key of an embedded (SQLite) installation.
 const secretKeyFile = "secret.key"
@@ -147,9 +167,9 @@ func secretKey(cfg *config.Config, d *db.DB) (string, error) {
 type App struct {
 	*Core
 	Web      *web.App
-	Blobs    blob.Store
 	Jobs     *jobs.Scheduler
 	Registry *prometheus.Registry
+	Pages    *web.PageCache
 
 	agencyHandlers *agency.Handlers
 	staffHandlers  *staff.Handlers
@@ -173,9 +193,6 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 func (a *App) build(ctx context.Context) error {
 	cfg := a.Config
 	var err error
-	if a.Blobs, err = blob.Open(ctx, cfg.BlobURL, cfg.DataDir); err != nil {
-		return err
-	}
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Registry.MustRegister(collectors.NewDBStatsCollector(a.DB.W, "writer"))
 	if a.DB.R != a.DB.W {
@@ -190,6 +207,9 @@ func (a *App) build(ctx context.Context) error {
 		BaseURL:        cfg.BaseURL,
 		Metrics:        web.NewMetrics(a.Registry),
 		ConsoleNav: []web.NavItem{
+			{Label: "信息发布", URL: "/console/items", Perm: auth.ViewItems, Section: "items"},
+			{Label: "公开目录", URL: "/console/catalogue", Perm: auth.ManageCatalogue, Section: "catalogue"},
+			{Label: "政务公开设置", URL: "/console/disclosure/settings", Perm: auth.ManageCatalogue, Section: "disclosure-settings"},
 			{Label: "单位设置", URL: "/console/agency", Perm: auth.ManageAgencySettings, Section: "agency"},
 			{Label: "单位管理", URL: "/console/agencies", Perm: auth.ManageAgencies, Section: "agencies"},
 			{Label: "工作人员", URL: "/console/staff", Perm: auth.ManageStaff, Section: "staff"},
@@ -203,14 +223,28 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	a.Web = w
-	if a.agencyHandlers, err = agency.Register(w, a.Agencies, []agency.PortalLink{}); err != nil {
+	// Cached public pages depend on published content and on the agencies'
+	// settings (header, footer, navigation): either version changing makes
+	// every cached page stale.
+	a.Pages = web.NewPageCache(versions{a.Version, a.Agencies}, 256<<20)
+	if a.agencyHandlers, err = agency.Register(w, a.Agencies, []agency.PortalLink{{Label: "政府信息公开", Path: "gk/"}}, a.Pages.Wrap); err != nil {
 		return err
 	}
 	w.Sites = a.agencyHandlers.Site
+	a.agencyHandlers.Home = a.disclosureHome()
+	site := func(r *http.Request, agencyID int64) web.Site {
+		if ag, err := a.Agencies.Get(r.Context(), agencyID); err == nil {
+			return a.agencyHandlers.SiteOf(ag)
+		}
+		return w.Sites(r)
+	}
+	if _, err := disclosure.Register(w, a.Disclosure, site, a.Pages.Wrap); err != nil {
+		return err
+	}
 	if a.staffHandlers, err = staff.Register(w, a.Auth, directory{a.Agencies}); err != nil {
 		return err
 	}
-	a.staffHandlers.Cards = a.dashboardCards()
+	a.staffHandlers.Cards = append(a.disclosureCards(), a.dashboardCards()...)
 	if err := workcal.Register(w, a.DB, a.Calendar); err != nil {
 		return err
 	}
@@ -308,6 +342,10 @@ func (a *App) registerJobs() {
 		_, err := audit.Prune(ctx, a.DB, a.Config.AuditRetention, config.MinAuditRetention)
 		return err
 	})
+	a.Jobs.Every("disclosure.publish_due", time.Minute, func(ctx context.Context) error {
+		_, err := a.Disclosure.PublishDue(ctx)
+		return err
+	})
 	a.Jobs.Daily("blob.orphans", 3, 50, func(ctx context.Context) error {
 		_, err := blob.DeleteOrphans(ctx, a.DB, a.Blobs, 24*time.Hour)
 		return err
@@ -378,14 +416,7 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener, ready func(add
 }
 
 // Close releases everything.
-func (a *App) Close() error {
-	var errs []error
-	if a.Blobs != nil {
-		errs = append(errs, a.Blobs.Close())
-	}
-	errs = append(errs, a.Core.Close())
-	return errors.Join(errs...)
-}
+func (a *App) Close() error { return a.Core.Close() }
 
 // directory adapts the agency service for the staff pages.
 type directory struct{ svc *agency.Service }
@@ -413,4 +444,19 @@ func (d directory) DivisionOptions(r *http.Request, agencyID int64) []web.Option
 		out = append(out, web.Option{Value: strconv.FormatInt(dv.ID, 10), Label: dv.Name})
 	}
 	return out
+}
+
+// versions joins content versions: the result changes when any does.
+type versions []web.ContentVersion
+
+func (vs versions) Current(ctx context.Context) (string, error) {
+	out := ""
+	for _, v := range vs {
+		s, err := v.Current(ctx)
+		if err != nil {
+			return "", err
+		}
+		out += s + "|"
+	}
+	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gongkai/gongkai/internal/app/apptest"
 	"github.com/gongkai/gongkai/internal/auth"
+	"github.com/gongkai/gongkai/internal/disclosure"
 )
 
 // Rules of the declared matrix.
@@ -84,6 +85,48 @@ var matrix = map[string]string{
 	"GET /console/calendar":         "platform_admin agency_admin",
 	"POST /console/calendar/{year}": "platform_admin agency_admin",
 
+	"GET /o/{slug}/gk/{$}":                  public,
+	"GET /o/{slug}/gk/{col}":                public,
+	"GET /o/{slug}/gk/{col}/feed.atom":      public,
+	"GET /o/{slug}/items/{id}":              public,
+	"GET /o/{slug}/items/{id}/print":        public,
+	"GET /o/{slug}/items/{id}/files/{att}":  public,
+	"GET /o/{slug}/topics/{col}":            public,
+	"GET /o/{slug}/topics/{col}/feed.atom":  public,
+	"GET /o/{slug}/feed.atom":               public,
+	"GET /items":                            public,
+	"GET /sitemap.xml":                      public,
+	"GET /api/v1/items":                     public,
+	"GET /api/v1/items/{id}":                public,
+	"GET /api/v1/agencies/{slug}/catalogue": public,
+	"GET /api/v1/search":                    public,
+
+	"GET /console/items":                                "agency_admin editor reviewer approver liaison",
+	"GET /console/items/{id}":                           "agency_admin editor reviewer approver liaison",
+	"GET /console/items/{id}/diff":                      "agency_admin editor reviewer approver liaison",
+	"GET /console/items/{id}/files/{att}":               "agency_admin editor reviewer approver liaison",
+	"GET /console/items/new":                            "agency_admin editor",
+	"POST /console/items":                               "agency_admin editor",
+	"POST /console/items/{id}":                          "agency_admin editor",
+	"POST /console/items/{id}/attachments":              "agency_admin editor",
+	"POST /console/items/{id}/attachments/{att}/delete": "agency_admin editor",
+	"POST /console/items/{id}/submit":                   "agency_admin editor",
+	"POST /console/items/{id}/return":                   "reviewer approver",
+	"POST /console/items/{id}/review":                   "reviewer",
+	"POST /console/items/{id}/approve":                  "approver",
+	"POST /console/items/{id}/publish":                  "reviewer approver",
+	"POST /console/items/{id}/withdraw":                 "agency_admin approver",
+	"POST /console/items/{id}/supersede":                "agency_admin approver",
+	"POST /console/items/{id}/pin":                      "agency_admin",
+	"GET /console/catalogue":                            "agency_admin",
+	"POST /console/catalogue/columns":                   "agency_admin",
+	"POST /console/catalogue/columns/{col}":             "agency_admin",
+	"POST /console/catalogue/topics":                    "agency_admin",
+	"GET /console/disclosure/settings":                  "agency_admin",
+	"POST /console/disclosure/settings":                 "agency_admin",
+	"GET /console/topical/{col}":                        "agency_admin editor",
+	"POST /console/topical/{col}/updates":               "agency_admin editor",
+
 	"GET /console/audit":         "auditor platform_auditor",
 	"POST /console/audit/verify": "auditor platform_auditor",
 	"GET /api/v1/audit":          "auditor platform_auditor",
@@ -128,6 +171,16 @@ func TestRoleMatrix(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		ids := matrixIDs{mzzj: mzzj.ID, div: divID, victim: victim.ID, token: victimToken.ID}
+		editor := &auth.Principal{UserID: actors[4].userID, Username: "m.editor", AgencyID: mzzj.ID, Roles: auth.Roles{auth.Editor}, State: auth.StateActive}
+		draft, err := e.App.Disclosure.Create(ctx, editor, mzzj.ID, disclosure.DraftFields{Title: "矩阵测试草稿", FormedOn: "2026-01-05", SourceType: "self", ColumnIDs: []int64{columnID(t, e, mzzj.ID, "qtxx")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids.draft = draft.ID
+		ids.column = columnID(t, e, mzzj.ID, "qtxx")
+		ids.topical = columnID(t, e, mzzj.ID, "yqfk")
+		e.App.DB.R.QueryRow("SELECT id FROM items WHERE agency_id = $1 AND status = 'published' ORDER BY id LIMIT 1", mzzj.ID).Scan(&ids.published)
 		tokens := map[string]string{}
 		for _, a := range actors[1:] {
 			tokens[a.name] = e.TokenFor(a.userID)
@@ -143,7 +196,7 @@ func TestRoleMatrix(t *testing.T) {
 				continue
 			}
 			for _, a := range actors {
-				path := fill(rt.Path, a, mzzj.ID, divID, victim.ID, victimToken.ID)
+				path := fill(rt.Path, a, ids)
 				c := e.Client()
 				req := c.Request(rt.Method, path, strings.NewReader("x=1"))
 				if rt.Method == http.MethodPost {
@@ -194,27 +247,52 @@ func allowedBy(rule, actor string) bool {
 	return false
 }
 
+// matrixIDs are the objects the walk uses for path parameters.
+type matrixIDs struct {
+	mzzj, div, victim, token, draft, published, column, topical int64
+}
+
+func columnID(t *testing.T, e *apptest.Env, agencyID int64, slug string) int64 {
+	t.Helper()
+	c, err := e.App.Disclosure.ColumnBySlug(context.Background(), agencyID, slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.ID
+}
+
 // fill substitutes path parameters with objects the actor may act on.
-func fill(path string, a actor, mzzjID, divID, victimID, tokenID int64) string {
+func fill(path string, a actor, ids matrixIDs) string {
 	agency := a.agency
 	if agency == 0 {
-		agency = mzzjID
+		agency = ids.mzzj
 	}
 	r := strings.NewReplacer(
 		"{$}", "",
 		"{file...}", "site.css",
 		"{slug}", "mzzj",
 		"{year}", "2030",
-		"{div}", fmt.Sprint(divID),
+		"{div}", fmt.Sprint(ids.div),
+		"{att}", "1",
 	)
 	path = r.Replace(path)
 	switch {
 	case strings.HasPrefix(path, "/console/agencies/{id}"):
 		path = strings.Replace(path, "{id}", fmt.Sprint(agency), 1)
 	case strings.HasPrefix(path, "/console/staff/{id}"):
-		path = strings.Replace(path, "{id}", fmt.Sprint(victimID), 1)
+		path = strings.Replace(path, "{id}", fmt.Sprint(ids.victim), 1)
 	case strings.HasPrefix(path, "/console/tokens/{id}"):
-		path = strings.Replace(path, "{id}", fmt.Sprint(tokenID), 1)
+		path = strings.Replace(path, "{id}", fmt.Sprint(ids.token), 1)
+	case strings.HasPrefix(path, "/console/items/{id}"):
+		path = strings.Replace(path, "{id}", fmt.Sprint(ids.draft), 1)
+	case strings.HasPrefix(path, "/console/catalogue/columns/{col}"):
+		path = strings.Replace(path, "{col}", fmt.Sprint(ids.column), 1)
+	case strings.HasPrefix(path, "/console/topical/{col}"):
+		path = strings.Replace(path, "{col}", fmt.Sprint(ids.topical), 1)
+	case strings.Contains(path, "/topics/{col}"):
+		path = strings.Replace(path, "{col}", "yqfk", 1)
+	case strings.Contains(path, "{col}"):
+		path = strings.Replace(path, "{col}", "zcwj", 1)
 	}
-	return path
+	return strings.Replace(path, "{id}", fmt.Sprint(ids.published), 1)
 }

@@ -20,6 +20,16 @@ const (
 	ManageAgencies       Permission = "platform.agencies" // create agencies, platform settings
 	ManageCalendar       Permission = "calendar.manage"   // the working-day calendar
 	ReadAudit            Permission = "audit.read"        // search the audit log
+
+	// Proactive disclosure (主动公开).
+	ViewItems       Permission = "items.view"       // see the agency's items in the console
+	EditItems       Permission = "items.edit"       // draft and edit items, upload attachments
+	ReviewItems     Permission = "items.review"     // 保密审查: pass or return submitted items
+	ApproveItems    Permission = "items.approve"    // approve reviewed items (when the agency requires it)
+	PublishItems    Permission = "items.publish"    // publish or schedule reviewed/approved items
+	WithdrawItems   Permission = "items.withdraw"   // 撤稿 and supersede published items
+	ManageCatalogue Permission = "catalogue.manage" // columns, topics, topical columns, guide, sensitive words
+	PostTopical     Permission = "topical.post"     // post updates to a topical column
 )
 
 // grants says which roles hold each permission beyond Public/Authenticated.
@@ -29,6 +39,14 @@ var grants = map[Permission]Roles{
 	ManageAgencies:       {PlatformAdmin},
 	ManageCalendar:       {PlatformAdmin, AgencyAdmin},
 	ReadAudit:            {Auditor},
+	ViewItems:            {AgencyAdmin, Editor, Reviewer, Approver, Liaison},
+	EditItems:            {AgencyAdmin, Editor},
+	ReviewItems:          {Reviewer},
+	ApproveItems:         {Approver},
+	PublishItems:         {Reviewer, Approver},
+	WithdrawItems:        {AgencyAdmin, Approver},
+	ManageCatalogue:      {AgencyAdmin},
+	PostTopical:          {AgencyAdmin, Editor},
 }
 
 // Known reports whether p is a declared permission.

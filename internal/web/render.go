@@ -53,6 +53,8 @@ type NavItem struct {
 	Perm auth.Permission
 	// Section is the console section key, to mark the current item.
 	Section string
+	// Note is shown beside the link (a date, a count).
+	Note string
 }
 
 // Crumb is a breadcrumb link.
@@ -198,7 +200,8 @@ func NewRenderer() (*Renderer, error) {
 
 // AddPages registers the page templates of a capability: every *.html file
 // in fsys (at any depth) becomes the page "namespace/name". Files named
-// console_*.html use the console layout; the others the portal layout.
+// console_*.html use the console layout, bare_*.html none (they are whole
+// documents, like print views); the others the portal layout.
 func (r *Renderer) AddPages(namespace string, fsys fs.FS) error {
 	return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".html") {
@@ -228,7 +231,11 @@ func (r *Renderer) add(namespace, file string, fsys fs.FS, p string) error {
 	if _, err := t.New("page").Parse(string(body)); err != nil {
 		return fmt.Errorf("web: template %s: %w", name, err)
 	}
-	if _, err := t.New("render").Parse(`{{template "` + layout + `" .}}`); err != nil {
+	root := `{{template "` + layout + `" .}}`
+	if strings.HasPrefix(file, "bare_") {
+		root = `{{template "page" .}}` // a complete document of its own (print views)
+	}
+	if _, err := t.New("render").Parse(root); err != nil {
 		return err
 	}
 	r.mu.Lock()
@@ -298,6 +305,8 @@ var funcs = template.FuncMap{
 	"weekday": func(d civil.Date) string {
 		return [...]string{"星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"}[d.Weekday()]
 	},
+	"filesize":  humanSize,
+	"filetype":  fileTypeLabel,
 	"maskPhone": MaskPhone,
 	"maskName":  MaskName,
 	"add":       func(a, b int) int { return a + b },
@@ -311,4 +320,34 @@ var funcs = template.FuncMap{
 	},
 	"permitted": func(p *auth.Principal, perm string) bool { return auth.Allowed(p, auth.Permission(perm)) },
 	"year":      func() int { return time.Now().In(civil.Shanghai).Year() },
+}
+
+// humanSize writes a byte count for people: 12.3 KB, 4.5 MB.
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d 字节", n)
+}
+
+// fileTypeLabel names a content type for people.
+func fileTypeLabel(ct string) string {
+	switch {
+	case strings.HasPrefix(ct, "application/pdf"):
+		return "PDF"
+	case strings.Contains(ct, "ofd"):
+		return "OFD"
+	case strings.Contains(ct, "wordprocessingml"), strings.HasPrefix(ct, "application/msword"):
+		return "Word 文档"
+	case strings.Contains(ct, "spreadsheetml"), strings.HasPrefix(ct, "application/vnd.ms-excel"):
+		return "Excel 表格"
+	case strings.HasPrefix(ct, "image/"):
+		return "图片"
+	case strings.HasPrefix(ct, "video/"):
+		return "视频"
+	}
+	return "文件"
 }

@@ -6,6 +6,7 @@ package browsertest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -179,4 +181,47 @@ func Axe(t testing.TB, ctx context.Context, page string) {
 	for _, v := range vs {
 		t.Errorf("accessibility (%s) on %s: %s [%s] at %v", v.Impact, page, v.Help, v.ID, v.Nodes)
 	}
+}
+
+// SetCookie stores a cookie for baseURL in the browser (an HttpOnly one,
+// as the server would set it), e.g. a console session opened with
+// apptest.Env.SessionFor, to switch the acting user within one journey.
+func SetCookie(t testing.TB, ctx context.Context, baseURL, name, value, path string) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	httpOnly := true
+	if _, err := chromedp.Call(c, network.SetCookie, network.SetCookieParams{Name: name, Value: value, URL: baseURL + path,
+		Path: path, HTTPOnly: &httpOnly, SameSite: network.CookieSameSiteLax}); err != nil {
+		t.Fatalf("set cookie %s: %v", name, err)
+	}
+}
+
+// ClickAndWait clicks an element that loads a new page (a form's submit
+// button, a link) and waits until the new document has loaded, so that
+// the next step does not read the old page. window.confirm answers yes.
+func ClickAndWait(t testing.TB, ctx context.Context, css string) {
+	t.Helper()
+	Run(t, ctx,
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Evaluate[bool]("window.confirm = function () { return true; }; window.__gkOld = true; true")(ctx, tg)
+			return err
+		}),
+		chromedp.Click(chromedp.CSS(css)),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			// The old document's context disappears during navigation, so
+			// evaluation errors are retried until the new page answers.
+			for {
+				done, err := chromedp.Evaluate[bool]("!window.__gkOld && document.readyState === 'complete'")(ctx, tg)
+				if err == nil && done {
+					return nil
+				}
+				select {
+				case <-ctx.Done():
+					return fmt.Errorf("waiting for the page after clicking %s: %w", css, ctx.Err())
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+		}),
+	)
 }

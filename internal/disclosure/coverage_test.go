@@ -1,0 +1,75 @@
+package disclosure_test
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/gongkai/gongkai/internal/disclosure"
+)
+
+// serviceMethods classifies every exported method of disclosure.Service. A
+// new method fails this test until it is placed here.
+var serviceMethods = map[string]string{
+	// Staff actions and reads: each is called with another agency's
+	// identifiers in TestAgencyIsolation and must be refused.
+	"UpdateSettings":   "isolation",
+	"CreateColumn":     "isolation",
+	"UpdateColumn":     "isolation",
+	"CreateTopic":      "isolation",
+	"Create":           "isolation",
+	"Update":           "isolation",
+	"AddAttachment":    "isolation",
+	"RemoveAttachment": "isolation",
+	"Submit":           "isolation",
+	"Return":           "isolation",
+	"Review":           "isolation",
+	"Approve":          "isolation",
+	"Publish":          "isolation",
+	"Withdraw":         "isolation",
+	"Supersede":        "isolation",
+	"Get":              "isolation",
+	"History":          "isolation",
+	"ConsoleList":      "isolation",
+	"SetPinned":        "isolation",
+	"DueSoon":          "isolation",
+	"PostUpdate":       "isolation",
+	"Import":           "isolation",
+	// Reads of published information (the portal and the public API):
+	// they return only published or superseded items, public columns and
+	// the guide.
+	"PublicItem":     "public",
+	"PublicList":     "public",
+	"Pinned":         "public",
+	"Related":        "public",
+	"Catalogue":      "public",
+	"ColumnBySlug":   "public",
+	"Topics":         "public",
+	"TopicalColumns": "public",
+	"Updates":        "public",
+	"Settings":       "public",
+	"PublicRefs":     "public",
+	"CountPublic":    "public",
+	// Helpers over an item the caller has already loaded through Get or
+	// PublicItem (which did the scoping).
+	"Attachments": "loaded",
+	"Findings":    "loaded",
+	// The scheduled-publication job, run by the system.
+	"PublishDue": "system",
+}
+
+func TestEveryServiceMethodIsClassified(t *testing.T) {
+	typ := reflect.TypeOf(&disclosure.Service{})
+	seen := map[string]bool{}
+	for i := range typ.NumMethod() {
+		name := typ.Method(i).Name
+		seen[name] = true
+		if _, ok := serviceMethods[name]; !ok {
+			t.Errorf("disclosure.Service.%s is not classified: prove its agency scope in TestAgencyIsolation or declare it public", name)
+		}
+	}
+	for name := range serviceMethods {
+		if !seen[name] {
+			t.Errorf("serviceMethods lists %s, which disclosure.Service no longer has", name)
+		}
+	}
+}
