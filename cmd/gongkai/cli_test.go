@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"flag"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -11,9 +14,13 @@ import (
 
 	_ "modernc.org/sqlite"
 
+	"github.com/gongkai/gongkai/internal/app"
+	"github.com/gongkai/gongkai/internal/app/apptest"
 	"github.com/gongkai/gongkai/internal/calendar"
 	"github.com/gongkai/gongkai/internal/civil"
 	"github.com/gongkai/gongkai/internal/db"
+	"github.com/gongkai/gongkai/internal/extract"
+	"github.com/gongkai/gongkai/internal/search"
 )
 
 // cli runs gongkai in-process against the data folder dir.
@@ -164,5 +171,65 @@ func TestWorkdaysUsesTheInstallationsCalendar(t *testing.T) {
 	}
 	if out := mustCLI(t, dir, "workdays", "is", "--date", "2028-01-03"); !strings.Contains(out, "休息日") {
 		t.Fatalf("GONGKAI_DATA calendar not used: %s", out)
+	}
+}
+
+func TestFlagsMayFollowArguments(t *testing.T) {
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.String("data", "", "")
+	fs.Bool("demo", false, "")
+	got := flagsFirst(fs, []string{"items", "a.jsonl", "--data", "./d", "--demo", "--agency=x", "--", "-odd"})
+	want := []string{"--data", "./d", "--demo", "--agency=x", "--", "items", "a.jsonl", "-odd"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("got %q", got)
+	}
+}
+
+// TestImportItems runs "gongkai import items" on a data folder with the
+// demo agencies: a JSON Lines file with an attachment, then the same file
+// again (idempotent), then a file with a bad row (exit code 1, line number).
+func TestImportItems(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	cfg := apptest.Config(t, map[string]string{"GONGKAI_DATA": dir, "GONGKAI_LOG_LEVEL": "error"})
+	a, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler), app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.LoadDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	files := t.TempDir()
+	os.WriteFile(filepath.Join(files, "办法.docx"), extract.MakeDOCX([]string{"迁移附件中的独特词语琉璃瓦"}), 0o600)
+	good := `{"agency":"pudong-mzb","index_number":"MIG/2019-00001","title":"浦东新区宗教活动场所消防安全管理办法","published_on":"2019-05-06","columns":["zcwj"],"body":"正文","attachments":["办法.docx"]}
+{"agency":"pudong-mzb","index_number":"MIG/2019-00002","title":"浦东新区民族团结进步创建工作方案","published_on":"2019-06-01","columns":["ghjh"],"genre":"方案"}
+`
+	path := filepath.Join(files, "old-site.jsonl")
+	os.WriteFile(path, []byte(good), 0o600)
+	out := mustCLI(t, dir, "import", "items", path, "--data", dir)
+	if !strings.Contains(out, "共 2 行，1 批：新增 2 条，更新 0 条") {
+		t.Fatalf("import: %s", out)
+	}
+	if out := mustCLI(t, dir, "import", "items", path); !strings.Contains(out, "新增 0 条，更新 2 条") {
+		t.Fatalf("re-import: %s", out)
+	}
+	os.WriteFile(path, []byte(good+`{"agency":"pudong-mzb","index_number":"MIG/2019-00003","title":"坏行","published_on":"2019-02-30","columns":["zcwj"]}`+"\n"), 0o600)
+	code, out, errs := cli(t, dir, "", "import", "items", path)
+	if code != 1 || !strings.Contains(out, "第 3 行") || !strings.Contains(out, "发布日期") || !strings.Contains(errs, "rejected") {
+		t.Fatalf("bad row: exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, errs := cli(t, dir, "", "import", "items", filepath.Join(files, "none.jsonl")); code == 0 || !strings.Contains(errs, "none.jsonl") {
+		t.Fatalf("missing file: %d %s", code, errs)
+	}
+	// The imported items are public and searchable.
+	d, err := db.OpenSQLite(ctx, filepath.Join(dir, "gongkai.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	res, err := search.Search(ctx, d, search.Request{Query: "琉璃瓦"})
+	if err != nil || res.Total != 1 {
+		t.Fatalf("search: %+v %v", res, err)
 	}
 }

@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
+	"os"
 
 	"github.com/gongkai/gongkai/internal/auth"
 	"github.com/gongkai/gongkai/internal/disclosure"
@@ -40,16 +40,15 @@ func runImport(ctx context.Context, e env, args []string) error {
 		return errUsage
 	}
 	path := fs.Arg(0)
-	rows, err := disclosure.ReadImportFile(path)
-	if err != nil {
-		return err
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("import file: %w", err)
 	}
 	c, err := openCore(ctx, cfg, e)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	rep, err := c.Disclosure.Import(ctx, auth.Operator("import items"), rows, *agencySlug, filepath.Dir(path))
+	rep, err := c.Disclosure.ImportFile(ctx, auth.Operator("import items"), path, *agencySlug)
 	if err != nil {
 		return err
 	}

@@ -257,7 +257,7 @@ func (a *App) build(ctx context.Context) error {
 	a.registerJobs()
 	// Mail goes out through the outbox: queued in the business transaction,
 	// sent by a job over SMTP (kept queued while no server is configured).
-	notify.Register(a.Jobs, notify.NewSMTP(cfg.SMTP), a.DB)
+	notify.Register(a.Jobs, notify.NewSMTP(cfg.SMTP), a.DB, a.Logger)
 	return nil
 }
 

@@ -55,7 +55,7 @@ func (d agencyDirectory) Agencies(ctx context.Context) ([]disclosure.AgencyRef, 
 func (a *App) disclosureHome() []agency.HomeSection {
 	return []agency.HomeSection{
 		func(r *http.Request, ag *agency.Agency) (string, []web.NavItem) {
-			items, _, err := a.Disclosure.PublicList(r.Context(), disclosure.ListFilter{AgencyIDs: []int64{ag.ID}, Limit: 8})
+			items, _, err := a.Disclosure.PublicList(r.Context(), disclosure.ListFilter{AgencyIDs: []int64{ag.ID}, Limit: 8, NoCount: true})
 			if err != nil {
 				return "", nil
 			}

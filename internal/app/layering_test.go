@@ -27,7 +27,7 @@ var layers = []struct {
 	{"capability", 30, []string{"internal/agency", "internal/staff", "internal/workcal", "internal/auditlog", "internal/disclosure"}},
 	{"composition", 40, []string{"internal/app"}},
 	{"composition test helper", 45, []string{"internal/app/apptest", "internal/app/browsertest"}},
-	{"command", 50, []string{"cmd/gongkai"}},
+	{"command", 50, []string{"cmd/gongkai", "cmd/gkgen"}},
 }
 
 func layerOf(pkg string) (string, int, bool) {

@@ -34,6 +34,7 @@ var serviceMethods = map[string]string{
 	"DueSoon":          "isolation",
 	"PostUpdate":       "isolation",
 	"Import":           "isolation",
+	"ImportFile":       "isolation", // the same row checks as Import
 	// Reads of published information (the portal and the public API):
 	// they return only published or superseded items, public columns and
 	// the guide.

@@ -87,7 +87,7 @@ func (h *Handlers) agencyFeed(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	items, _, err := h.svc.PublicList(r.Context(), ListFilter{AgencyIDs: []int64{a.ID}, Limit: 50})
+	items, _, err := h.svc.PublicList(r.Context(), ListFilter{AgencyIDs: []int64{a.ID}, Limit: 50, NoCount: true})
 	if err != nil {
 		h.app.Error(w, r, err)
 		return
@@ -105,7 +105,7 @@ func (h *Handlers) columnFeed(w http.ResponseWriter, r *http.Request) {
 		h.app.ErrorPage(w, r, http.StatusNotFound, "没有这个栏目。")
 		return
 	}
-	items, _, err := h.svc.PublicList(r.Context(), ListFilter{AgencyIDs: []int64{a.ID}, ColumnID: col.ID, Limit: 50})
+	items, _, err := h.svc.PublicList(r.Context(), ListFilter{ColumnID: col.ID, Limit: 50, NoCount: true})
 	if err != nil {
 		h.app.Error(w, r, err)
 		return
@@ -119,7 +119,7 @@ func (h *Handlers) topicalFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	items, _, err := h.svc.PublicList(ctx, ListFilter{AgencyIDs: []int64{a.ID}, ColumnID: col.ID, Limit: 50})
+	items, _, err := h.svc.PublicList(ctx, ListFilter{ColumnID: col.ID, Limit: 50, NoCount: true})
 	if err != nil {
 		h.app.Error(w, r, err)
 		return

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"github.com/gongkai/gongkai/internal/civil"
 	"github.com/gongkai/gongkai/internal/db"
 	"github.com/gongkai/gongkai/internal/extract"
+	"github.com/gongkai/gongkai/internal/pii"
 )
 
 // ImportRow is one item of an import file (JSON Lines, or an XLSX row whose
@@ -56,6 +58,10 @@ type ImportReport struct {
 	Batches  int
 	Rejected int // batches rejected because of an invalid row
 	Errors   []string
+	// Warnings name imported rows whose text holds what looks like an
+	// unmasked personal identifier: imports skip the 保密审查 (the items
+	// were public already), so these are for a person to check.
+	Warnings []string
 }
 
 // ImportBatchSize is how many rows commit together.
@@ -90,12 +96,45 @@ func ReadImportFile(path string) ([]ImportRow, error) {
 }
 
 func readJSONLines(r io.Reader) ([]ImportRow, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 8<<20)
+	jr := newJSONLinesReader(r)
 	var rows []ImportRow
 	var errs []string
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
+	for {
+		batch, bad, err := jr.next(1 << 30)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, batch...)
+		errs = append(errs, bad...)
+		if len(batch) == 0 && len(bad) == 0 {
+			break
+		}
+	}
+	if len(errs) > 0 {
+		return rows, apperr.New(apperr.Invalid, strings.Join(errs, "\n"))
+	}
+	return rows, nil
+}
+
+// jsonLinesReader reads JSON Lines a batch at a time, so that a large
+// import file is never held in memory whole.
+type jsonLinesReader struct {
+	sc   *bufio.Scanner
+	line int
+}
+
+func newJSONLinesReader(r io.Reader) *jsonLinesReader {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	return &jsonLinesReader{sc: sc}
+}
+
+// next returns up to n rows and the errors of the lines among them that
+// are not valid JSON objects of the import format; both empty at the end.
+func (jr *jsonLinesReader) next(n int) (rows []ImportRow, bad []string, err error) {
+	for len(rows)+len(bad) < n && jr.sc.Scan() {
+		jr.line++
+		line := strings.TrimSpace(jr.sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
@@ -103,19 +142,19 @@ func readJSONLines(r io.Reader) ([]ImportRow, error) {
 		dec := json.NewDecoder(strings.NewReader(line))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&row); err != nil {
-			errs = append(errs, fmt.Sprintf("第 %d 行：不是有效的 JSON 对象（%v）", n, err))
+			bad = append(bad, fmt.Sprintf("第 %d 行：不是有效的 JSON 对象（%v）", jr.line, err))
 			continue
 		}
-		row.Line = n
+		row.Line = jr.line
 		rows = append(rows, row)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, err
+	if err := jr.sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, nil, apperr.Invalidf("第 %d 行超过 16 MB，无法读取", jr.line+1)
+		}
+		return nil, nil, err
 	}
-	if len(errs) > 0 {
-		return rows, apperr.New(apperr.Invalid, strings.Join(errs, "\n"))
-	}
-	return rows, nil
+	return rows, bad, nil
 }
 
 func splitList(s string) []string {
@@ -232,6 +271,18 @@ type preparedRow struct {
 	columnSlugs []string
 	files       []blob.Upload
 	texts       []string
+	warnings    []string
+}
+
+// piiWarnings describes the personal identifiers found in a row's texts.
+func piiWarnings(line int, texts map[string]string) []string {
+	var out []string
+	for _, where := range []string{"标题", "内容概述", "正文", "附件"} {
+		for _, f := range pii.Find(texts[where]) {
+			out = append(out, fmt.Sprintf("第 %d 行：%s含疑似未脱敏的%s %s，请核查", line, where, piiLabel(f.Kind), pii.Mask(f)))
+		}
+	}
+	return out
 }
 
 // Import writes rows as published items, by batches of ImportBatchSize in
@@ -240,55 +291,121 @@ type preparedRow struct {
 // 索引号: an existing item with the same number is updated, not duplicated.
 // Attachment paths are relative to baseDir.
 func (s *Service) Import(ctx context.Context, actor *auth.Principal, rows []ImportRow, defaultAgency, baseDir string) (ImportReport, error) {
-	rep := ImportReport{Rows: len(rows)}
-	if !auth.Allowed(actor, auth.ManageAgencies) && !auth.Allowed(actor, auth.ManageCatalogue) {
-		return rep, apperr.New(apperr.Forbidden, "只有管理员可以导入信息")
-	}
-	agencies := map[string]AgencyRef{}
-	all, err := s.Agencies.Agencies(ctx)
+	im, err := s.newImport(ctx, actor, defaultAgency, baseDir)
 	if err != nil {
-		return rep, err
+		return ImportReport{Rows: len(rows)}, err
 	}
-	for _, a := range all {
-		agencies[a.Slug] = a
-	}
+	im.rep.Rows = len(rows)
 	for start := 0; start < len(rows); start += ImportBatchSize {
-		end := min(start+ImportBatchSize, len(rows))
-		batch := rows[start:end]
-		rep.Batches++
-		var prepared []*preparedRow
-		var errs []string
-		seen := map[string]int{}
-		for _, row := range batch {
-			p, err := s.prepare(ctx, actor, row, defaultAgency, agencies, baseDir)
-			if err != nil {
-				errs = append(errs, fmt.Sprintf("第 %d 行：%s", row.Line, describeImportError(err)))
-				continue
-			}
-			if prev, dup := seen[p.it.IndexNumber]; dup {
-				errs = append(errs, fmt.Sprintf("第 %d 行：索引号 %s 与第 %d 行重复", row.Line, p.it.IndexNumber, prev))
-				continue
-			}
-			seen[p.it.IndexNumber] = row.Line
-			prepared = append(prepared, p)
-		}
-		if len(errs) > 0 {
-			rep.Rejected++
-			rep.Errors = append(rep.Errors, fmt.Sprintf("第 %d 批（第 %d–%d 行）未导入：", rep.Batches, batch[0].Line, batch[len(batch)-1].Line))
-			rep.Errors = append(rep.Errors, errs...)
-			continue
-		}
-		created, updated, err := s.writeBatch(ctx, actor, prepared)
-		if err != nil {
-			rep.Rejected++
-			rep.Errors = append(rep.Errors, fmt.Sprintf("第 %d 批（第 %d–%d 行）未导入：%s", rep.Batches, batch[0].Line, batch[len(batch)-1].Line, describeImportError(err)))
-			continue
-		}
-		rep.Created += created
-		rep.Updated += updated
+		im.batch(ctx, rows[start:min(start+ImportBatchSize, len(rows))], nil)
 	}
 	s.invalidate()
-	return rep, nil
+	return im.rep, nil
+}
+
+// ImportFile imports a .jsonl or .xlsx file as Import does; JSON Lines are
+// read a batch at a time (a line that is not valid JSON rejects its batch).
+func (s *Service) ImportFile(ctx context.Context, actor *auth.Principal, path, defaultAgency string) (ImportReport, error) {
+	if ext := strings.ToLower(filepath.Ext(path)); ext != ".jsonl" && ext != ".json" && ext != ".ndjson" {
+		rows, err := ReadImportFile(path)
+		if err != nil {
+			return ImportReport{}, err
+		}
+		return s.Import(ctx, actor, rows, defaultAgency, filepath.Dir(path))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return ImportReport{}, err
+	}
+	defer f.Close()
+	im, err := s.newImport(ctx, actor, defaultAgency, filepath.Dir(path))
+	if err != nil {
+		return ImportReport{}, err
+	}
+	jr := newJSONLinesReader(f)
+	for {
+		rows, bad, err := jr.next(ImportBatchSize)
+		if err != nil {
+			s.invalidate()
+			return im.rep, err
+		}
+		if len(rows) == 0 && len(bad) == 0 {
+			break
+		}
+		im.rep.Rows += len(rows) + len(bad)
+		im.batch(ctx, rows, bad)
+	}
+	s.invalidate()
+	return im.rep, nil
+}
+
+// importRun is one import in progress.
+type importRun struct {
+	s             *Service
+	actor         *auth.Principal
+	defaultAgency string
+	baseDir       string
+	agencies      map[string]AgencyRef
+	rep           ImportReport
+}
+
+func (s *Service) newImport(ctx context.Context, actor *auth.Principal, defaultAgency, baseDir string) (*importRun, error) {
+	if !auth.Allowed(actor, auth.ManageAgencies) && !auth.Allowed(actor, auth.ManageCatalogue) {
+		return nil, apperr.New(apperr.Forbidden, "只有管理员可以导入信息")
+	}
+	all, err := s.Agencies.Agencies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	im := &importRun{s: s, actor: actor, defaultAgency: defaultAgency, baseDir: baseDir, agencies: map[string]AgencyRef{}}
+	for _, a := range all {
+		im.agencies[a.Slug] = a
+	}
+	return im, nil
+}
+
+// batch validates and writes one batch; parseErrs are lines of the batch
+// that could not be read, which reject it like invalid rows.
+func (im *importRun) batch(ctx context.Context, batch []ImportRow, parseErrs []string) {
+	rep := &im.rep
+	rep.Batches++
+	var prepared []*preparedRow
+	errs := append([]string(nil), parseErrs...)
+	seen := map[string]int{}
+	for _, row := range batch {
+		p, err := im.s.prepare(ctx, im.actor, row, im.defaultAgency, im.agencies, im.baseDir)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("第 %d 行：%s", row.Line, describeImportError(err)))
+			continue
+		}
+		if prev, dup := seen[p.it.IndexNumber]; dup {
+			errs = append(errs, fmt.Sprintf("第 %d 行：索引号 %s 与第 %d 行重复", row.Line, p.it.IndexNumber, prev))
+			continue
+		}
+		seen[p.it.IndexNumber] = row.Line
+		prepared = append(prepared, p)
+	}
+	lines := ""
+	if len(batch) > 0 && len(parseErrs) == 0 {
+		lines = fmt.Sprintf("（第 %d–%d 行）", batch[0].Line, batch[len(batch)-1].Line)
+	}
+	if len(errs) > 0 {
+		rep.Rejected++
+		rep.Errors = append(rep.Errors, fmt.Sprintf("第 %d 批%s未导入：", rep.Batches, lines))
+		rep.Errors = append(rep.Errors, errs...)
+		return
+	}
+	created, updated, err := im.s.writeBatch(ctx, im.actor, prepared)
+	if err != nil {
+		rep.Rejected++
+		rep.Errors = append(rep.Errors, fmt.Sprintf("第 %d 批%s未导入：%s", rep.Batches, lines, describeImportError(err)))
+		return
+	}
+	rep.Created += created
+	rep.Updated += updated
+	for _, p := range prepared {
+		rep.Warnings = append(rep.Warnings, p.warnings...)
+	}
 }
 
 func describeImportError(err error) string {
@@ -385,6 +502,7 @@ func (s *Service) prepare(ctx context.Context, actor *auth.Principal, row Import
 		p.files = append(p.files, up)
 		p.texts = append(p.texts, text)
 	}
+	p.warnings = piiWarnings(row.Line, map[string]string{"标题": it.Title, "内容概述": it.Summary, "正文": it.Body, "附件": strings.Join(p.texts, "\n")})
 	return p, nil
 }
 
@@ -417,6 +535,7 @@ func mapValidity(v string) string {
 func (s *Service) writeBatch(ctx context.Context, actor *auth.Principal, rows []*preparedRow) (created, updated int, err error) {
 	err = s.DB.Tx(ctx, func(tx db.Tx) error {
 		created, updated = 0, 0
+		var indexed []*Item
 		colCache := map[int64]map[string]int64{}
 		topicCache := map[int64]map[string]int64{}
 		for _, p := range rows {
@@ -469,7 +588,7 @@ func (s *Service) writeBatch(ctx context.Context, actor *auth.Principal, rows []
 				it.TopicID = id
 			}
 			var existing, existingAgency int64
-			err := tx.QueryRowContext(ctx, "SELECT id, agency_id FROM items WHERE index_number = $1", it.IndexNumber).Scan(&existing, &existingAgency)
+			err := tx.QueryRowContext(ctx, "SELECT id, agency_id FROM items WHERE index_number = $1 AND index_number <> ''", it.IndexNumber).Scan(&existing, &existingAgency)
 			switch {
 			case err == nil && existingAgency != it.AgencyID:
 				return apperr.Invalidf("第 %d 行：索引号 %s 已属于另一个单位", p.row.Line, it.IndexNumber)
@@ -492,6 +611,9 @@ func (s *Service) writeBatch(ctx context.Context, actor *auth.Principal, rows []
 				string(Published), it.PublishedOn, it.PublishedAt, it.ID); err != nil {
 				return err
 			}
+			if err := syncListed(ctx, tx, it.ID); err != nil {
+				return err
+			}
 			have := map[string]bool{}
 			if atts, err := listAttachments(ctx, tx, it.ID); err == nil {
 				for _, a := range atts {
@@ -511,6 +633,12 @@ func (s *Service) writeBatch(ctx context.Context, actor *auth.Principal, rows []
 					return err
 				}
 			}
+			indexed = append(indexed, it)
+		}
+		// Index after all the other writes: with SQLite, every statement
+		// that follows a full-text insert in the transaction flushes the
+		// FTS5 pending data, so interleaving them multiplies the work.
+		for _, it := range indexed {
 			if err := s.index(ctx, tx, it); err != nil {
 				return err
 			}
@@ -536,6 +664,17 @@ func FormatImportReport(r ImportReport) string {
 	for _, e := range r.Errors {
 		b.WriteString(e)
 		b.WriteString("\n")
+	}
+	if len(r.Warnings) > 0 {
+		fmt.Fprintf(&b, "已导入，但有 %d 处疑似未脱敏的个人信息需要核查：\n", len(r.Warnings))
+		for i, w := range r.Warnings {
+			if i == 200 {
+				fmt.Fprintf(&b, "……另有 %d 处未列出\n", len(r.Warnings)-200)
+				break
+			}
+			b.WriteString(w)
+			b.WriteString("\n")
+		}
 	}
 	return b.String()
 }

@@ -49,6 +49,7 @@ func TestImportJSONLines(t *testing.T) {
 		rows := []map[string]any{row(1), row(2), row(3)}
 		rows[0]["attachments"] = []string{"附件1.docx"}
 		rows[1]["doc_number"] = "沪民宗规[2025]3号"
+		rows[2]["body"] = "获奖人员：张三，身份证号 310101199001011234。"
 		path := writeJSONL(t, dir, rows)
 		parsed, err := disclosure.ReadImportFile(path)
 		if err != nil || len(parsed) != 3 || parsed[2].Line != 3 {
@@ -58,6 +59,12 @@ func TestImportJSONLines(t *testing.T) {
 		rep, err := f.svc.Import(ctx, op, parsed, "", dir)
 		if err != nil || rep.Created != 3 || rep.Rejected != 0 {
 			t.Fatalf("import: %+v %v", rep, err)
+		}
+		// Imports skip the review, so a planted ID number is reported
+		// (masked) for a person to check.
+		if text := disclosure.FormatImportReport(rep); len(rep.Warnings) != 1 || !strings.Contains(text, "第 3 行：正文含疑似未脱敏的身份证号") ||
+			strings.Contains(text, "310101199001011234") {
+			t.Errorf("warnings:\n%s", text)
 		}
 		list, total, _ := f.svc.PublicList(ctx, disclosure.ListFilter{AgencyIDs: []int64{f.a.ID}, ColumnID: f.colA2})
 		if total != 3 || len(list) != 3 {
@@ -227,4 +234,37 @@ func TestReadImportFiles(t *testing.T) {
 	if _, err := disclosure.ReadImportFile(filepath.Join(dir, "items.csv")); err == nil {
 		t.Error("csv accepted")
 	}
+}
+
+// TestImportFileStreamsBatches: a JSON Lines file is read a batch at a
+// time; a line that is not JSON rejects only its own batch.
+func TestImportFileStreamsBatches(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		var b strings.Builder
+		for n := 1; n <= disclosure.ImportBatchSize+3; n++ {
+			if n == disclosure.ImportBatchSize+2 {
+				b.WriteString("{\"title\": \"未闭合\n")
+				continue
+			}
+			line, _ := json.Marshal(row(n))
+			b.Write(line)
+			b.WriteByte('\n')
+		}
+		path := filepath.Join(t.TempDir(), "items.jsonl")
+		os.WriteFile(path, []byte(b.String()), 0o600)
+		rep, err := f.svc.ImportFile(ctx, auth.Operator("import"), path, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := disclosure.FormatImportReport(rep)
+		if rep.Rows != disclosure.ImportBatchSize+3 || rep.Created != disclosure.ImportBatchSize || rep.Rejected != 1 ||
+			!strings.Contains(text, fmt.Sprintf("第 %d 行：不是有效的 JSON 对象", disclosure.ImportBatchSize+2)) {
+			t.Errorf("report %+v\n%s", rep, text)
+		}
+		if _, err := f.svc.ImportFile(ctx, auth.Operator("import"), filepath.Join(t.TempDir(), "none.jsonl"), ""); err == nil {
+			t.Error("a missing file imported")
+		}
+	})
 }

@@ -127,7 +127,7 @@ func FivePublicLabel(code string) string {
 }
 
 // Genres are the document types (体裁) offered in forms.
-var Genres = []string{"通知", "公告", "通告", "通报", "意见", "办法", "规定", "决定", "规划", "方案", "报告", "批复", "函", "解读", "动态", "名单", "目录", "其他"}
+var Genres = []string{"通知", "公告", "通告", "通报", "意见", "办法", "规定", "决定", "规划", "方案", "要点", "报告", "批复", "函", "解读", "动态", "名单", "目录", "其他"}
 
 // SourceTypes: who made the information (条例 Art. 10).
 var SourceTypes = []struct{ Code, Label string }{

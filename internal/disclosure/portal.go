@@ -270,7 +270,7 @@ func (h *Handlers) catalogue(w http.ResponseWriter, r *http.Request) {
 		h.app.Error(w, r, err)
 		return
 	}
-	latest, _, err := h.svc.PublicList(ctx, ListFilter{AgencyIDs: []int64{a.ID}, Limit: 10})
+	latest, _, err := h.svc.PublicList(ctx, ListFilter{AgencyIDs: []int64{a.ID}, Limit: 10, NoCount: true})
 	if err != nil {
 		h.app.Error(w, r, err)
 		return
@@ -438,7 +438,8 @@ func (h *Handlers) column(w http.ResponseWriter, r *http.Request) {
 			status = http.StatusBadRequest
 			break
 		}
-		f := ListFilter{AgencyIDs: []int64{a.ID}, Year: lq.Year, TopicID: lq.TopicID, Genre: lq.Genre, FivePub: lq.FivePub,
+		// The columns are the agency's own: no agency filter is needed.
+		f := ListFilter{Year: lq.Year, TopicID: lq.TopicID, Genre: lq.Genre, FivePub: lq.FivePub,
 			DocNumber: lq.DocNumber, Limit: pageSize, Offset: (lq.Page - 1) * pageSize}
 		var ids []int64
 		ids = append(ids, col.ID)
@@ -447,7 +448,8 @@ func (h *Handlers) column(w http.ResponseWriter, r *http.Request) {
 		}
 		if col.Kind == KindStatutory {
 			// The container lists everything in its sub-columns.
-			d.Items, d.Total, err = h.listInColumns(r, f, ids)
+			f.ColumnIDs = ids
+			d.Items, d.Total, err = h.svc.PublicList(ctx, f)
 		} else {
 			f.ColumnID = col.ID
 			d.Items, d.Total, err = h.svc.PublicList(ctx, f)
@@ -471,38 +473,6 @@ func (h *Handlers) column(w http.ResponseWriter, r *http.Request) {
 }
 
 // listInColumns lists items in any of the columns (a container's children).
-func (h *Handlers) listInColumns(r *http.Request, f ListFilter, ids []int64) ([]*Item, int, error) {
-	var all []*Item
-	seen := map[int64]bool{}
-	for _, id := range ids {
-		f2 := f
-		f2.ColumnID, f2.Limit, f2.Offset = id, 200, 0
-		items, _, err := h.svc.PublicList(r.Context(), f2)
-		if err != nil {
-			return nil, 0, err
-		}
-		for _, it := range items {
-			if !seen[it.ID] {
-				seen[it.ID] = true
-				all = append(all, it)
-			}
-		}
-	}
-	sortByPublished(all)
-	total := len(all)
-	start := min(f.Offset, total)
-	end := min(start+f.Limit, total)
-	return all[start:end], total, nil
-}
-
-func sortByPublished(items []*Item) {
-	for i := 1; i < len(items); i++ {
-		for j := i; j > 0 && items[j].PublishedAt.After(items[j-1].PublishedAt); j-- {
-			items[j], items[j-1] = items[j-1], items[j]
-		}
-	}
-}
-
 type topicalData struct {
 	Agency  AgencyRef
 	Column  *Column
@@ -536,7 +506,7 @@ func (h *Handlers) topical(w http.ResponseWriter, r *http.Request) {
 		h.app.Error(w, r, err)
 		return
 	}
-	items, _, err := h.svc.PublicList(ctx, ListFilter{AgencyIDs: []int64{a.ID}, ColumnID: col.ID, Limit: 50})
+	items, _, err := h.svc.PublicList(ctx, ListFilter{ColumnID: col.ID, Limit: 50, NoCount: true})
 	if err != nil {
 		h.app.Error(w, r, err)
 		return

@@ -849,7 +849,7 @@ func (s *Service) publish(ctx context.Context, tx db.Tx, it *Item, st Settings) 
 			}
 			it.IndexNumber = st.IndexPattern.Format(prefix, today, seq)
 			var n int
-			if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM items WHERE index_number = $1", it.IndexNumber).Scan(&n); err != nil {
+			if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM items WHERE index_number = $1 AND index_number <> ''", it.IndexNumber).Scan(&n); err != nil {
 				return err
 			}
 			if n == 0 {

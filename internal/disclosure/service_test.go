@@ -640,3 +640,81 @@ func TestAgencyIsolation(t *testing.T) {
 		}
 	})
 }
+
+// TestPublicListsFollowStatus: column lists (an index over item_columns)
+// follow publication, withdrawal and column changes, keep pins across
+// edits, and a container lists its sub-columns' items once each.
+func TestPublicListsFollowStatus(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		titles := func(fl disclosure.ListFilter) (string, int) {
+			t.Helper()
+			items, total, err := f.svc.PublicList(ctx, fl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, it := range items {
+				out = append(out, it.Title)
+			}
+			return strings.Join(out, ","), total
+		}
+		one := publish(t, f, f.editorA, f.reviewA, draft(f.colA, "甲", "正文"))
+		f.clock.t = f.clock.t.Add(time.Hour)
+		in := draft(f.colA, "乙", "正文")
+		in.ColumnIDs = []int64{f.colA, f.colA2}
+		two := publish(t, f, f.editorA, f.reviewA, in)
+		f.svc.Create(ctx, f.editorA, f.a.ID, draft(f.colA, "草稿", "正文"))
+		if got, n := titles(disclosure.ListFilter{ColumnID: f.colA}); got != "乙,甲" || n != 2 {
+			t.Errorf("column: %s %d", got, n)
+		}
+		if got, n := titles(disclosure.ListFilter{ColumnIDs: []int64{f.colA, f.colA2}}); got != "乙,甲" || n != 2 {
+			t.Errorf("columns: %s %d", got, n)
+		}
+		if got, n := titles(disclosure.ListFilter{ColumnID: f.colA, Genre: "公告"}); got != "" || n != 0 {
+			t.Errorf("filtered: %s %d", got, n)
+		}
+		if got, _ := titles(disclosure.ListFilter{AgencyIDs: []int64{f.a.ID}, Limit: 1, NoCount: true}); got != "乙" {
+			t.Errorf("latest: %s", got)
+		}
+		if err := f.svc.SetPinned(ctx, f.adminA, two.ID, f.colA2, true); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.Withdraw(ctx, f.approveA, two.ID, "需要修改"); err != nil {
+			t.Fatal(err)
+		}
+		if got, n := titles(disclosure.ListFilter{ColumnIDs: []int64{f.colA, f.colA2}}); got != "甲" || n != 1 {
+			t.Errorf("after withdrawal: %s %d", got, n)
+		}
+		// Edited out of one column, kept (with its pin) in the other.
+		in.ColumnIDs = []int64{f.colA2}
+		if err := f.svc.Update(ctx, f.editorA, two.ID, in); err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range []func() error{
+			func() error { return f.svc.Submit(ctx, f.editorA, two.ID) },
+			func() error { return f.svc.Review(ctx, f.reviewA, two.ID, "") },
+			func() error { return f.svc.Publish(ctx, f.reviewA, two.ID, time.Time{}) },
+		} {
+			if err := step(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, _ := titles(disclosure.ListFilter{ColumnID: f.colA}); got != "甲" {
+			t.Errorf("old column: %s", got)
+		}
+		if got, _ := titles(disclosure.ListFilter{ColumnID: f.colA2}); got != "乙" {
+			t.Errorf("kept column: %s", got)
+		}
+		if pins, _ := f.svc.Pinned(ctx, f.colA2); len(pins) != 1 || pins[0].ID != two.ID {
+			t.Errorf("pin lost: %v", pins)
+		}
+		if err := f.svc.Supersede(ctx, f.approveA, one.ID, two.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := titles(disclosure.ListFilter{ColumnIDs: []int64{f.colA, f.colA2}}); got != "乙,甲" {
+			t.Errorf("superseded items stay listed: %s", got)
+		}
+	})
+}

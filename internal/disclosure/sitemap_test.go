@@ -3,6 +3,7 @@ package disclosure_test
 import (
 	"encoding/xml"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -47,7 +48,7 @@ func getSitemap(t *testing.T, srv *httptest.Server, path string) sitemapDoc {
 func TestSitemap(t *testing.T) {
 	d := dbtest.SQLite(t)
 	f := setup(t, d)
-	app, err := web.NewApp(web.Options{BaseURL: "https://gk.example.gov.cn"})
+	app, err := web.NewApp(web.Options{BaseURL: "https://gk.example.gov.cn", Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

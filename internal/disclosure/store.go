@@ -117,11 +117,24 @@ func writeFields(ctx context.Context, tx db.Tx, it *Item) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM item_columns WHERE item_id = $1", it.ID); err != nil {
+	// Keep the columns the item stays in (with their pins); drop the others.
+	keep := make([]string, 0, len(it.ColumnIDs))
+	args := []any{it.ID}
+	for _, c := range it.ColumnIDs {
+		args = append(args, c)
+		keep = append(keep, "$"+strconv.Itoa(len(args)))
+	}
+	drop := "DELETE FROM item_columns WHERE item_id = $1"
+	if len(keep) > 0 {
+		drop += " AND column_id NOT IN (" + strings.Join(keep, ",") + ")"
+	}
+	if _, err := tx.ExecContext(ctx, drop, args...); err != nil {
 		return err
 	}
 	for _, c := range it.ColumnIDs {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO item_columns (item_id, column_id) VALUES ($1, $2)", it.ID, c); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO item_columns (item_id, column_id, listed_at)
+			SELECT id, $2, CASE WHEN `+publicPredicate+` THEN published_at END FROM items WHERE id = $1
+			ON CONFLICT (item_id, column_id) DO NOTHING`, it.ID, c); err != nil {
 			return err
 		}
 	}
@@ -140,7 +153,23 @@ func writeFields(ctx context.Context, tx db.Tx, it *Item) error {
 }
 
 func setStatus(ctx context.Context, tx db.Tx, id int64, s Status) error {
-	_, err := tx.ExecContext(ctx, "UPDATE items SET status = $1, updated_at = $2 WHERE id = $3", string(s), db.Now(), id)
+	if _, err := tx.ExecContext(ctx, "UPDATE items SET status = $1, updated_at = $2 WHERE id = $3", string(s), db.Now(), id); err != nil {
+		return err
+	}
+	return syncListed(ctx, tx, id)
+}
+
+// publicPredicate selects public items. It is written out (not bound) so
+// that the partial indexes of the migration, which carry the same
+// predicate, serve the public lists.
+const publicPredicate = "status IN ('published', 'superseded')"
+
+// syncListed copies an item's public publication time to its column rows
+// (item_columns.listed_at), after its status or publication time changed.
+func syncListed(ctx context.Context, tx db.Tx, id int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE item_columns SET listed_at =
+		(SELECT CASE WHEN `+publicPredicate+` THEN published_at END FROM items WHERE items.id = item_columns.item_id)
+		WHERE item_id = $1`, id)
 	return err
 }
 
@@ -381,6 +410,7 @@ type ListFilter struct {
 	AgencyIDs []int64 // empty: all agencies
 	Statuses  []Status
 	ColumnID  int64
+	ColumnIDs []int64 // any of these columns (public lists only)
 	TopicID   int64
 	Year      int
 	Genre     string
@@ -390,6 +420,9 @@ type ListFilter struct {
 	DueBefore civil.Date
 	Limit     int
 	Offset    int
+	// NoCount skips counting the matches (the total is then 0), for
+	// lists that show only their first page, such as "latest".
+	NoCount bool
 }
 
 func (f ListFilter) where() (string, []any) {
@@ -444,8 +477,16 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
+// public reports whether the filter asks for exactly the public statuses.
+func (f ListFilter) public() bool {
+	return len(f.Statuses) == 2 && f.Statuses[0] == Published && f.Statuses[1] == Superseded
+}
+
 // listItems returns items by filter, newest first, and the total count.
 func listItems(ctx context.Context, q db.Querier, f ListFilter, order string) ([]*Item, int, error) {
+	if f.public() && order == "" {
+		return listPublic(ctx, q, f)
+	}
 	cond, args := f.where()
 	var total int
 	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM items i"+cond, args...).Scan(&total); err != nil {
@@ -486,8 +527,8 @@ type ItemRef struct {
 
 // publicItemRefs lists public items by ID (stable for paging a sitemap).
 func publicItemRefs(ctx context.Context, q db.Querier, offset, limit int) ([]ItemRef, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, agency_id, published_on FROM items WHERE status IN ($1, $2)
-		ORDER BY id LIMIT $3 OFFSET $4`, string(Published), string(Superseded), limit, offset)
+	rows, err := q.QueryContext(ctx, `SELECT id, agency_id, published_on FROM items WHERE `+publicPredicate+`
+		ORDER BY id LIMIT $1 OFFSET $2`, limit, offset)
 	if err != nil {
 		return nil, db.Classify(err)
 	}
@@ -505,6 +546,79 @@ func publicItemRefs(ctx context.Context, q db.Querier, offset, limit int) ([]Ite
 
 func countPublic(ctx context.Context, q db.Querier) (int, error) {
 	var n int
-	err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM items WHERE status IN ($1, $2)", string(Published), string(Superseded)).Scan(&n)
+	err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM items WHERE "+publicPredicate).Scan(&n)
 	return n, db.Classify(err)
+}
+
+// listPublic lists public items newest first along the partial indexes: a
+// column's list walks item_columns_listed, other lists items_listed(_all).
+func listPublic(ctx context.Context, q db.Querier, f ListFilter) ([]*Item, int, error) {
+	column, columns := f.ColumnID, f.ColumnIDs
+	f.ColumnID, f.ColumnIDs, f.Statuses = 0, nil, nil
+	cond, args := f.where()
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	var from, count, order string
+	switch {
+	case len(columns) > 0:
+		ph := make([]string, len(columns))
+		for i, c := range columns {
+			ph[i] = arg(c)
+		}
+		in := "SELECT item_id FROM item_columns WHERE column_id IN (" + strings.Join(ph, ",") + ") AND listed_at IS NOT NULL"
+		where := " WHERE i." + publicPredicate + " AND i.id IN (" + in + ")"
+		if cond != "" {
+			where += " AND " + strings.TrimPrefix(cond, " WHERE ")
+			count = "SELECT COUNT(*) FROM items i" + where
+		} else {
+			count = "SELECT COUNT(DISTINCT item_id) FROM item_columns WHERE column_id IN (" + strings.Join(ph, ",") + ") AND listed_at IS NOT NULL"
+		}
+		from = " FROM items i" + where
+		order = " ORDER BY i.published_at DESC, i.id DESC"
+	case column != 0:
+		c := arg(column)
+		from = " FROM item_columns c JOIN items i ON i.id = c.item_id"
+		where := " WHERE c.column_id = " + c + " AND c.listed_at IS NOT NULL"
+		if cond != "" {
+			where += " AND " + strings.TrimPrefix(cond, " WHERE ")
+			count = "SELECT COUNT(*)" + from + where
+		} else {
+			count = "SELECT COUNT(*) FROM item_columns c" + where
+		}
+		from += where
+		order = " ORDER BY c.listed_at DESC, c.item_id DESC"
+	default:
+		where := " WHERE i." + publicPredicate
+		if cond != "" {
+			where += " AND " + strings.TrimPrefix(cond, " WHERE ")
+		}
+		from = " FROM items i" + where
+		count = "SELECT COUNT(*)" + from
+		order = " ORDER BY i.published_at DESC, i.id DESC"
+	}
+	var total int
+	if !f.NoCount {
+		if err := q.QueryRowContext(ctx, count, args...).Scan(&total); err != nil {
+			return nil, 0, db.Classify(err)
+		}
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 200 {
+		limit = 20
+	}
+	args = append(args, limit, max(f.Offset, 0))
+	rows, err := q.QueryContext(ctx, "SELECT "+itemColumnsOf("i.")+from+order+
+		" LIMIT $"+strconv.Itoa(len(args)-1)+" OFFSET $"+strconv.Itoa(len(args)), args...)
+	if err != nil {
+		return nil, 0, db.Classify(err)
+	}
+	defer rows.Close()
+	var out []*Item
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, it)
+	}
+	return out, total, rows.Err()
 }

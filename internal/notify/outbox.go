@@ -153,8 +153,11 @@ func Queue(ctx context.Context, tx db.Tx, msg Message, opts QueueOptions) (int64
 // Delivery is at least once: if the database cannot record "sent" after the
 // server accepted a message, it is sent again. Retries of a message keep
 // its Message-ID, so receiving systems can recognise a duplicate.
-func Register(s *jobs.Scheduler, m Mailer, d *db.DB) {
-	o := &outboxSender{m: m, d: d, log: slog.Default().With("component", "notify")}
+func Register(s *jobs.Scheduler, m Mailer, d *db.DB, log *slog.Logger) {
+	if log == nil {
+		log = slog.Default()
+	}
+	o := &outboxSender{m: m, d: d, log: log.With("component", "notify")}
 	jobs.HandleJSON(s, SendJob, o.send)
 	s.Every(ResumeSchedule, ResumeInterval, func(ctx context.Context) error {
 		if !enabled(m) {

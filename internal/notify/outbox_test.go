@@ -70,7 +70,7 @@ func newOutboxEnv(t *testing.T, d *db.DB) *outboxEnv {
 func newScheduler(d *db.DB, m notify.Mailer) (*jobs.Scheduler, *clock) {
 	c := &clock{t: time.Now().Add(time.Second)}
 	s := jobs.New(d, slog.New(slog.DiscardHandler), jobs.Options{KeepFinished: -1, Now: c.Now})
-	notify.Register(s, m, d)
+	notify.Register(s, m, d, slog.New(slog.DiscardHandler))
 	return s, c
 }
 

@@ -84,16 +84,26 @@ CREATE TABLE items (
 );
 CREATE UNIQUE INDEX items_index_number ON items(index_number) WHERE index_number <> '';
 CREATE INDEX items_agency_status ON items(agency_id, status, published_on);
-CREATE INDEX items_public ON items(status, published_at);
 CREATE INDEX items_due ON items(status, due_on);
+CREATE INDEX items_agency_updated ON items(agency_id, updated_at);
+-- Public lists, newest first, and the sitemap. Queries spell the predicate
+-- out as status IN ('published', 'superseded') so that the planners use
+-- these partial indexes.
+CREATE INDEX items_listed ON items(agency_id, published_at, id) WHERE status IN ('published', 'superseded');
+CREATE INDEX items_listed_all ON items(published_at, id) WHERE status IN ('published', 'superseded');
+CREATE INDEX items_sitemap ON items(id, agency_id, published_on) WHERE status IN ('published', 'superseded');
 
 CREATE TABLE item_columns (
     item_id    BIGINT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
     column_id  BIGINT NOT NULL REFERENCES catalogue_columns(id),
     pinned     BOOLEAN NOT NULL DEFAULT FALSE,
+    -- listed_at is the item's published_at while it is public, else NULL:
+    -- a column's list is an index range, newest first, however large.
+    listed_at  TIMESTAMPTZ,
     PRIMARY KEY (item_id, column_id)
 );
 CREATE INDEX item_columns_column ON item_columns(column_id, item_id);
+CREATE INDEX item_columns_listed ON item_columns(column_id, listed_at, item_id) WHERE listed_at IS NOT NULL;
 
 CREATE TABLE item_relations (
     item_id     BIGINT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
