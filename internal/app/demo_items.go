@@ -234,9 +234,25 @@ func (c *Core) loadDemoItems(ctx context.Context, editors, admins map[string]*au
 			}
 		}
 	}
+	// The demo items carry index numbers in each agency's own pattern, as
+	// a migrated site's would; new publications skip the numbers taken.
+	prefixes := map[string]string{}
+	for _, slug := range []string{"mzzj", "mzzj-yjzx", "mzzj-fwzx", "pudong-mzb", "huangpu-mzb"} {
+		a, err := c.Agencies.BySlug(ctx, slug)
+		if err != nil {
+			return err
+		}
+		prefixes[slug] = a.IndexPrefix
+		if prefixes[slug] == "" {
+			prefixes[slug] = strings.ToUpper(slug)
+		}
+	}
+	seq := map[string]int{}
 	var rows []disclosure.ImportRow
 	for i, d := range demoDocs {
-		row := disclosure.ImportRow{Line: i + 1, Agency: d.agency, IndexNumber: fmt.Sprintf("DEMO-%s/%s-%05d", strings.ToUpper(d.agency), d.published[:4], i+1),
+		year := d.published[:4]
+		seq[d.agency+year]++
+		row := disclosure.ImportRow{Line: i + 1, Agency: d.agency, IndexNumber: fmt.Sprintf("%s/%s-%05d", prefixes[d.agency], year, seq[d.agency+year]),
 			Title: d.title, DocNumber: d.docNumber, PublishedOn: d.published, FormedOn: d.published, Topic: d.topic, Genre: d.genre,
 			FivePublics: d.five, StatutoryItem: d.statutory, Validity: d.validity, Summary: summaryOf(d.paragraphs), Body: body(d.paragraphs),
 			Columns: []string{d.column}, Keywords: d.topic}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gongkai/gongkai/internal/app/apptest"
 	"github.com/gongkai/gongkai/internal/auth"
+	"github.com/gongkai/gongkai/internal/db"
 )
 
 // atomFeed holds what RFC 4287 requires of a feed and its entries.
@@ -177,4 +178,42 @@ func TestFeedsAPIAndConditionalRequests(t *testing.T) {
 			t.Error("the public guide does not mark the missing field")
 		}
 	})
+}
+
+func TestSearchFiltersAndSuggestions(t *testing.T) {
+	e := apptest.New(t, db.SQLite)
+	c := e.Client()
+	mzzj := e.Agency("mzzj")
+	for _, tc := range []struct {
+		query  string
+		status int
+		want   []string
+	}{
+		{"q=%E6%B8%85%E7%9C%9F&year=2022&genre=%E5%8A%9E%E6%B3%95", 200, []string{"<mark>清真</mark>食品管理实施办法", "沪民宗规〔2022〕1号"}},
+		{"q=%E6%B8%85%E7%9C%9F&year=1990", 200, []string{"没有找到", "不加筛选条件"}},
+		{"q=%E6%B8%85%E7%9C%9F+%E7%81%AB%E6%98%9F%E5%9F%BA%E5%9C%B0", 200, []string{"没有找到", "您可以试试", "搜索“清真”"}},
+		{"doc_number=%E6%B2%AA%E6%B0%91%E5%AE%97%E8%A7%84%5B2022%5D1", 200, []string{"清真食品管理实施办法"}},
+		{"q=x&year=abc", 400, []string{"年份应为四位数字"}},
+		{"q=x&agency=999999", 400, []string{"没有这个单位"}},
+		{"q=x&genre=%3Cscript%3E", 400, []string{"体裁无效"}},
+		{"q=x&five_public=%27%20OR%201%3D1", 400, []string{"“五公开”选项无效"}},
+		{"q=x&column=1", 400, []string{"栏目无效"}},
+		{"q=x&topic=1", 400, []string{"请先选择单位"}},
+		{"q=%22", 400, []string{"提交的内容有 1 处需要修改"}},
+		{"q=" + strings.Repeat("%E5%AD%97", 60), 400, []string{"字"}},
+		{"agency=" + strconv.FormatInt(mzzj.ID, 10) + "&five_public=result", 200, []string{"找到"}},
+	} {
+		r := c.Get("/search?" + tc.query)
+		if r.StatusCode != tc.status {
+			t.Errorf("%s: status %d", tc.query, r.StatusCode)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(r.Body, w) {
+				t.Errorf("%s: page lacks %q", tc.query, w)
+			}
+		}
+		if strings.Contains(r.Body, "<script>") {
+			t.Errorf("%s: script reflected", tc.query)
+		}
+	}
 }

@@ -30,6 +30,7 @@ func TestBrowserPublishingJourney(t *testing.T) {
 	editor := e.AddUser("mzzj", "journey.editor", auth.Editor)
 	reviewer := e.AddUser("mzzj", "journey.reviewer", auth.Reviewer)
 	approver := e.AddUser("mzzj", "journey.approver", auth.Approver)
+	admin := e.AddUser("mzzj", "journey.admin", auth.AgencyAdmin)
 	ctx := browsertest.New(t)
 	as := func(u *auth.User) {
 		browsertest.SetCookie(t, ctx, e.URL, "gk_session", e.SessionFor(u.ID), "/console")
@@ -169,6 +170,21 @@ func TestBrowserPublishingJourney(t *testing.T) {
 	}
 	if feed := fetchFeed(t, e.URL+"/o/mzzj/feed.atom"); strings.Contains(feed, title) {
 		t.Error("withdrawn item still in the feed")
+	}
+
+	// The other disclosure pages pass the accessibility rules too.
+	for _, page := range []string{"/o/mzzj/gk/", "/o/mzzj/gk/guide", "/o/mzzj/gk/zcwj", "/o/mzzj/gk/statutory", "/o/mzzj/topics/yqfk",
+		"/items?year=2022", "/search?q=%E6%B8%85%E7%9C%9F", "/search?q=%E6%B2%A1%E6%9C%89%E8%BF%99%E4%B8%AA%E8%AF%8D%E8%AF%AD"} {
+		open(page)
+		browsertest.Axe(t, ctx, page)
+		name := strings.NewReplacer("/", "-", "?", "-", "%", "", "=", "-").Replace(strings.Trim(page, "/"))
+		browsertest.Screenshot(t, ctx, "portal-"+name+"-375", 375)
+	}
+	for _, page := range []string{"/console/items", "/console/catalogue", "/console/disclosure/settings", "/console/topical/yqfk"} {
+		as(admin)
+		open(page)
+		browsertest.Axe(t, ctx, page)
+		browsertest.Screenshot(t, ctx, "console-"+strings.ReplaceAll(strings.TrimPrefix(page, "/console/"), "/", "-")+"-1280", 1280)
 	}
 }
 

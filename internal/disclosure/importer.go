@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -535,7 +536,11 @@ func mapValidity(v string) string {
 func (s *Service) writeBatch(ctx context.Context, actor *auth.Principal, rows []*preparedRow) (created, updated int, err error) {
 	err = s.DB.Tx(ctx, func(tx db.Tx) error {
 		created, updated = 0, 0
-		var indexed []*Item
+		var indexed []indexJob
+		existing, err := existingNumbers(ctx, tx, rows)
+		if err != nil {
+			return err
+		}
 		colCache := map[int64]map[string]int64{}
 		topicCache := map[int64]map[string]int64{}
 		for _, p := range rows {
@@ -587,43 +592,43 @@ func (s *Service) writeBatch(ctx context.Context, actor *auth.Principal, rows []
 				}
 				it.TopicID = id
 			}
-			var existing, existingAgency int64
-			err := tx.QueryRowContext(ctx, "SELECT id, agency_id FROM items WHERE index_number = $1 AND index_number <> ''", it.IndexNumber).Scan(&existing, &existingAgency)
-			switch {
-			case err == nil && existingAgency != it.AgencyID:
-				return apperr.Invalidf("第 %d 行：索引号 %s 已属于另一个单位", p.row.Line, it.IndexNumber)
-			case err == nil:
-				it.ID = existing
+			it.PublishedAt = it.PublishedOn.StartUTC().Add(9 * time.Hour)
+			if ex, ok := existing[it.IndexNumber]; ok {
+				if ex.agencyID != it.AgencyID {
+					return apperr.Invalidf("第 %d 行：索引号 %s 已属于另一个单位", p.row.Line, it.IndexNumber)
+				}
+				it.ID = ex.id
 				updated++
-			default:
-				now := db.Now()
-				if err := tx.QueryRowContext(ctx, `INSERT INTO items (agency_id, index_number, title, status, created_by, created_at, updated_at)
-					VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`, it.AgencyID, it.IndexNumber, it.Title, string(Published), nullID(actor.UserID), now).Scan(&it.ID); err != nil {
+				if err := s.reimport(ctx, tx, actor, p); err != nil {
 					return err
 				}
-				created++
+				indexed = append(indexed, indexJob{it: it})
+				continue
 			}
-			it.PublishedAt = it.PublishedOn.StartUTC().Add(9 * time.Hour)
-			if err := writeFields(ctx, tx, it); err != nil {
+			// A new item: one statement for the item, one for its columns.
+			now := db.Now()
+			if err := tx.QueryRowContext(ctx, `INSERT INTO items (agency_id, index_number, title, publisher, doc_number, signed_on,
+				published_on, formed_on, topic_id, genre, five_publics, statutory_item, validity, keywords, summary, body,
+				source_type, status, published_at, version, created_by, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 1, $20, $21, $21) RETURNING id`,
+				it.AgencyID, it.IndexNumber, it.Title, it.Publisher, it.DocNumber, nullDate(it.SignedOn), it.PublishedOn,
+				nullDate(it.FormedOn), nullID(it.TopicID), it.Genre, strings.Join(it.FivePublics, ","), it.StatutoryItem,
+				it.Validity, it.Keywords, it.Summary, it.Body, it.SourceType, string(Published), it.PublishedAt,
+				nullID(actor.UserID), now).Scan(&it.ID); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE items SET status = $1, published_on = $2, published_at = $3, version = 1 WHERE id = $4`,
-				string(Published), it.PublishedOn, it.PublishedAt, it.ID); err != nil {
+			created++
+			values := make([]string, len(it.ColumnIDs))
+			args := []any{it.ID, it.PublishedAt}
+			for i, c := range it.ColumnIDs {
+				args = append(args, c)
+				values[i] = "($1, $" + strconv.Itoa(len(args)) + ", $2)"
+			}
+			if _, err := tx.ExecContext(ctx, "INSERT INTO item_columns (item_id, column_id, listed_at) VALUES "+strings.Join(values, ", "), args...); err != nil {
 				return err
 			}
-			if err := syncListed(ctx, tx, it.ID); err != nil {
-				return err
-			}
-			have := map[string]bool{}
-			if atts, err := listAttachments(ctx, tx, it.ID); err == nil {
-				for _, a := range atts {
-					have[a.SHA256] = true
-				}
-			}
+			var atts []Attachment
 			for i, up := range p.files {
-				if have[up.SHA256] {
-					continue // idempotent: the same file is attached once
-				}
 				attID, err := blob.InsertAttachment(ctx, tx, up.Attachment(it.AgencyID, "item", actor.UserID))
 				if err != nil {
 					return err
@@ -632,14 +637,22 @@ func (s *Service) writeBatch(ctx context.Context, actor *auth.Principal, rows []
 					it.ID, attID, i+1, p.texts[i]); err != nil {
 					return err
 				}
+				atts = append(atts, Attachment{ID: attID, FileName: up.FileName, Text: p.texts[i]})
 			}
-			indexed = append(indexed, it)
+			indexed = append(indexed, indexJob{it: it, atts: atts, known: true})
 		}
 		// Index after all the other writes: with SQLite, every statement
 		// that follows a full-text insert in the transaction flushes the
 		// FTS5 pending data, so interleaving them multiplies the work.
-		for _, it := range indexed {
-			if err := s.index(ctx, tx, it); err != nil {
+		for _, j := range indexed {
+			atts := j.atts
+			if !j.known {
+				var err error
+				if atts, err = listAttachments(ctx, tx, j.it.ID); err != nil {
+					return err
+				}
+			}
+			if err := s.indexWith(ctx, tx, j.it, atts); err != nil {
 				return err
 			}
 		}
@@ -651,6 +664,82 @@ func (s *Service) writeBatch(ctx context.Context, actor *auth.Principal, rows []
 			ObjectType: "item", Summary: fmt.Sprintf("导入第 %d–%d 行：新增 %d 条，更新 %d 条", first, last, created, updated)})
 	})
 	return created, updated, err
+}
+
+// indexJob is an imported item waiting to be indexed; known says atts
+// are its attachments (a new item), else they are read back.
+type indexJob struct {
+	it    *Item
+	atts  []Attachment
+	known bool
+}
+
+type existingItem struct{ id, agencyID int64 }
+
+// existingNumbers finds which of a batch's index numbers are taken, in one
+// query.
+func existingNumbers(ctx context.Context, tx db.Tx, rows []*preparedRow) (map[string]existingItem, error) {
+	out := map[string]existingItem{}
+	if len(rows) == 0 {
+		return out, nil
+	}
+	ph := make([]string, len(rows))
+	args := make([]any, len(rows))
+	for i, p := range rows {
+		ph[i] = "$" + strconv.Itoa(i+1)
+		args[i] = p.it.IndexNumber
+	}
+	q, err := tx.QueryContext(ctx, "SELECT index_number, id, agency_id FROM items WHERE index_number IN ("+strings.Join(ph, ",")+") AND index_number <> ''", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer q.Close()
+	for q.Next() {
+		var n string
+		var e existingItem
+		if err := q.Scan(&n, &e.id, &e.agencyID); err != nil {
+			return nil, err
+		}
+		out[n] = e
+	}
+	return out, q.Err()
+}
+
+// reimport updates an item that an earlier import (or publication) made.
+func (s *Service) reimport(ctx context.Context, tx db.Tx, actor *auth.Principal, p *preparedRow) error {
+	it := p.it
+	if err := writeFields(ctx, tx, it); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE items SET status = $1, published_on = $2, published_at = $3, version = 1 WHERE id = $4`,
+		string(Published), it.PublishedOn, it.PublishedAt, it.ID); err != nil {
+		return err
+	}
+	if err := syncListed(ctx, tx, it.ID); err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	atts, err := listAttachments(ctx, tx, it.ID)
+	if err != nil {
+		return err
+	}
+	for _, a := range atts {
+		have[a.SHA256] = true
+	}
+	for i, up := range p.files {
+		if have[up.SHA256] {
+			continue // idempotent: the same file is attached once
+		}
+		attID, err := blob.InsertAttachment(ctx, tx, up.Attachment(it.AgencyID, "item", actor.UserID))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO item_attachments (item_id, attachment_id, sort_order, text) VALUES ($1, $2, $3, $4)",
+			it.ID, attID, len(atts)+i+1, p.texts[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // FormatImportReport writes a report for the operator.

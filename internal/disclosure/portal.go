@@ -581,7 +581,15 @@ type searchData struct {
 	Query     string
 	Sort      string
 	Agency    int64
+	Column    *Column
 	Options   []AgencyRef
+	Topics    []Topic
+	Genres    []string
+	Five      []struct {
+		Code  FivePublic
+		Label string
+	}
+	Years     []int
 	Result    search.Result
 	Page      int
 	Pages     int
@@ -589,7 +597,63 @@ type searchData struct {
 	NextURL   string
 	Message   string
 	Suggest   []string
+	Links     []web.NavItem // searches that do find something
 	AgencyMap map[int64]string
+}
+
+// searchRequest reads the search form's filters (those of the catalogue
+// lists) into a request; column and topic must belong to the agency.
+func (h *Handlers) searchRequest(r *http.Request, d *searchData) (search.Request, map[string]string) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	lq, errs := readListQuery(r)
+	req := search.Request{Query: d.Query, Source: "item", Sort: search.Relevance, Year: lq.Year, Kind: lq.Genre,
+		FivePublic: lq.FivePub, DocNumber: lq.DocNumber}
+	if d.Sort == "date" {
+		req.Sort = search.Date
+	}
+	if s := q.Get("agency"); s != "" {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if _, ok := d.AgencyMap[id]; err != nil || !ok {
+			errs["agency"] = "没有这个单位"
+		} else {
+			d.Agency = id
+			req.AgencyIDs = []int64{id}
+		}
+	}
+	if d.Agency != 0 {
+		d.Topics, _ = h.svc.Topics(ctx, d.Agency)
+	}
+	if lq.TopicID != 0 {
+		found := false
+		for _, t := range d.Topics {
+			found = found || t.ID == lq.TopicID
+		}
+		if !found {
+			errs["topic"] = "请先选择单位，再选择该单位的主题分类"
+		}
+		req.TopicID = lq.TopicID
+	}
+	if s := q.Get("column"); s != "" {
+		id, err := strconv.ParseInt(s, 10, 64)
+		var col *Column
+		if err == nil && d.Agency != 0 {
+			if cols, cerr := h.svc.Catalogue(ctx, d.Agency); cerr == nil {
+				for _, c := range cols {
+					if c.ID == id && !c.Hidden {
+						col = c
+					}
+				}
+			}
+		}
+		if col == nil {
+			errs["column"] = "栏目无效"
+		} else {
+			d.Column = col
+			req.ColumnID = col.ID
+		}
+	}
+	return req, errs
 }
 
 // search is the platform's full-text search.
@@ -601,35 +665,34 @@ func (h *Handlers) search(w http.ResponseWriter, r *http.Request) {
 		h.app.Error(w, r, err)
 		return
 	}
-	d := searchData{Query: strings.TrimSpace(q.Get("q")), Sort: q.Get("sort"), Options: all, Page: 1, AgencyMap: map[int64]string{}}
+	d := searchData{Query: strings.TrimSpace(q.Get("q")), Sort: q.Get("sort"), Options: all, Page: 1, AgencyMap: map[int64]string{},
+		Genres: Genres, Five: FivePublics}
 	for _, a := range all {
 		d.AgencyMap[a.ID] = a.Name
+	}
+	for y := civil.Today().Year; y >= civil.Today().Year-15; y-- {
+		d.Years = append(d.Years, y)
 	}
 	if p, err := strconv.Atoi(q.Get("page")); err == nil && p > 0 && p <= 500 {
 		d.Page = p
 	}
-	req := search.Request{Query: d.Query, Source: "item", Limit: pageSize, Offset: (d.Page - 1) * pageSize, Sort: search.Relevance}
-	if d.Sort == "date" {
-		req.Sort = search.Date
-	}
-	if s := q.Get("agency"); s != "" {
-		if id, err := strconv.ParseInt(s, 10, 64); err == nil {
-			if _, ok := d.AgencyMap[id]; ok {
-				d.Agency = id
-				req.AgencyIDs = []int64{id}
-			}
-		}
-	}
+	req, errs := h.searchRequest(r, &d)
+	req.Limit, req.Offset = pageSize, (d.Page-1)*pageSize
 	v := h.app.NewView(r, "站内搜索")
 	v.Breadcrumbs = []web.Crumb{{Label: "首页", URL: v.Site.HomeURL}, {Label: "站内搜索"}}
+	v.Form = q
 	status := http.StatusOK
-	if d.Query == "" {
+	switch {
+	case len(errs) > 0:
+		v.SetErrors(errs, "q", "agency", "column", "year", "topic", "genre", "five_public", "doc_number")
+		status = http.StatusBadRequest
+	case d.Query == "" && req.Year == 0 && req.Kind == "" && req.FivePublic == "" && req.DocNumber == "" && req.TopicID == 0 && req.ColumnID == 0:
 		d.Message = "请输入要搜索的内容，例如：宗教、清真、政务公开。"
-	} else {
+	default:
 		res, err := search.Search(ctx, h.svc.DB, req)
 		switch {
 		case apperr.Is(err, apperr.Invalid):
-			d.Message = apperr.MessageOf(err)
+			v.SetErrors(map[string]string{"q": apperr.MessageOf(err)}, "q")
 			status = http.StatusBadRequest
 		case err != nil:
 			h.app.Error(w, r, err)
@@ -640,6 +703,26 @@ func (h *Handlers) search(w http.ResponseWriter, r *http.Request) {
 			d.PrevURL, d.NextURL, d.Pages = pager(r, d.Page, total)
 			if res.Total == 0 {
 				d.Message = fmt.Sprintf("没有找到与“%s”相关的信息。", d.Query)
+				if d.Query == "" {
+					d.Message = "没有符合这些筛选条件的信息。"
+				}
+				for _, sg := range res.Suggestions {
+					link := url.Values{"q": {sg.Query}}
+					if !sg.WithoutFilters {
+						link = r.URL.Query()
+						link.Set("q", sg.Query)
+						link.Del("page")
+					}
+					label := "搜索“" + sg.Query + "”"
+					if sg.WithoutFilters {
+						label += "（不加筛选条件）"
+					}
+					note := fmt.Sprintf("%d 条", sg.Total)
+					if sg.Estimated {
+						note = "约 " + note
+					}
+					d.Links = append(d.Links, web.NavItem{Label: label, URL: "/search?" + link.Encode(), Note: note})
+				}
 				d.Suggest = []string{"检查是否有错别字", "换用更常见的词，例如“宗教”“清真”“政务公开”", "减少关键词，或去掉引号与筛选条件", "按单位浏览“政府信息公开”目录"}
 			}
 		}

@@ -883,11 +883,16 @@ func (s *Service) publish(ctx context.Context, tx db.Tx, it *Item, st Settings) 
 
 // index puts a published item into the search index.
 func (s *Service) index(ctx context.Context, tx db.Tx, it *Item) error {
-	a, err := s.Agencies.Agency(ctx, it.AgencyID)
+	atts, err := listAttachments(ctx, tx, it.ID)
 	if err != nil {
 		return err
 	}
-	atts, err := listAttachments(ctx, tx, it.ID)
+	return s.indexWith(ctx, tx, it, atts)
+}
+
+// indexWith indexes an item whose attachments the caller has at hand.
+func (s *Service) indexWith(ctx context.Context, tx db.Tx, it *Item, atts []Attachment) error {
+	a, err := s.Agencies.Agency(ctx, it.AgencyID)
 	if err != nil {
 		return err
 	}
