@@ -578,14 +578,14 @@ func (h *Handlers) platformList(w http.ResponseWriter, r *http.Request) {
 }
 
 type searchData struct {
-	Query     string
-	Sort      string
-	Agency    int64
-	Column    *Column
-	Options   []AgencyRef
-	Topics    []Topic
-	Genres    []string
-	Five      []struct {
+	Query   string
+	Sort    string
+	Agency  int64
+	Column  *Column
+	Options []AgencyRef
+	Topics  []Topic
+	Genres  []string
+	Five    []struct {
 		Code  FivePublic
 		Label string
 	}
