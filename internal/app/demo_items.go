@@ -296,6 +296,23 @@ func (c *Core) loadDemoItems(ctx context.Context, editors, admins map[string]*au
 	if err := c.Disclosure.UpdateSettings(ctx, admin, st); err != nil {
 		return err
 	}
+	// Pinned notices: the year's work plan heads the home page and its column.
+	latest, _, err := c.Disclosure.PublicList(ctx, disclosure.ListFilter{AgencyIDs: []int64{mzzj.ID}, Limit: 200, NoCount: true})
+	if err != nil {
+		return err
+	}
+	for _, it := range latest {
+		if strings.Contains(it.Title, "政务公开工作要点") {
+			full, err := c.Disclosure.PublicItem(ctx, mzzj.ID, it.ID)
+			if err != nil {
+				return err
+			}
+			if err := c.Disclosure.SetPinned(ctx, admin, it.ID, full.ColumnIDs[0], true); err != nil {
+				return err
+			}
+			break // the newest only
+		}
+	}
 	// The topical column of work point 一(一), with a rolling stream.
 	colID, err := c.Disclosure.CreateColumn(ctx, admin, mzzj.ID, disclosure.ColumnInput{Slug: "yqfk", Name: "宗教活动场所疫情防控", Kind: disclosure.KindTopical,
 		Intro: "集中发布本市宗教活动场所疫情防控政策、工作动态和服务信息（2022年专题，演示数据）。", Open: true, SortOrder: 10})

@@ -55,6 +55,17 @@ func (d agencyDirectory) Agencies(ctx context.Context) ([]disclosure.AgencyRef, 
 func (a *App) disclosureHome() []agency.HomeSection {
 	return []agency.HomeSection{
 		func(r *http.Request, ag *agency.Agency) (string, []web.NavItem) {
+			items, err := a.Disclosure.PinnedInAgency(r.Context(), ag.ID, 5)
+			if err != nil || len(items) == 0 {
+				return "", nil
+			}
+			var links []web.NavItem
+			for _, it := range items {
+				links = append(links, web.NavItem{Label: it.Title, URL: ag.HomeURL() + "items/" + strconv.FormatInt(it.ID, 10), Note: it.PublishedOn.String()})
+			}
+			return "置顶信息", links
+		},
+		func(r *http.Request, ag *agency.Agency) (string, []web.NavItem) {
 			items, _, err := a.Disclosure.PublicList(r.Context(), disclosure.ListFilter{AgencyIDs: []int64{ag.ID}, Limit: 8, NoCount: true})
 			if err != nil {
 				return "", nil

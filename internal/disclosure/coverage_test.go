@@ -41,6 +41,7 @@ var serviceMethods = map[string]string{
 	"PublicItem":     "public",
 	"PublicList":     "public",
 	"Pinned":         "public",
+	"PinnedInAgency": "public",
 	"Related":        "public",
 	"Catalogue":      "public",
 	"ColumnBySlug":   "public",

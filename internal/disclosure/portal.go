@@ -373,19 +373,7 @@ type guideData struct {
 }
 
 func pager(r *http.Request, page, total int) (prev, next string, pages int) {
-	pages = (total + pageSize - 1) / pageSize
-	link := func(p int) string {
-		q := r.URL.Query()
-		q.Set("page", strconv.Itoa(p))
-		return r.URL.Path + "?" + q.Encode()
-	}
-	if page > 1 {
-		prev = link(page - 1)
-	}
-	if page < pages {
-		next = link(page + 1)
-	}
-	return prev, next, pages
+	return pagerN(r, page, total, pageSize)
 }
 
 func (h *Handlers) column(w http.ResponseWriter, r *http.Request) {

@@ -1043,21 +1043,16 @@ func (s *Service) PublicList(ctx context.Context, f ListFilter) ([]*Item, int, e
 
 // Pinned returns the pinned items of a column.
 func (s *Service) Pinned(ctx context.Context, columnID int64) ([]*Item, error) {
-	rows, err := s.DB.R.QueryContext(ctx, "SELECT "+itemColumnsOf("i.")+` FROM items i JOIN item_columns c ON c.item_id = i.id
-		WHERE c.column_id = $1 AND c.pinned = $2 AND i.status IN ($3, $4) ORDER BY i.published_at DESC`, columnID, true, string(Published), string(Superseded))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Item
-	for rows.Next() {
-		it, err := scanItem(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, it)
-	}
-	return out, rows.Err()
+	return queryItems(ctx, s.DB.R, "SELECT "+itemColumnsOf("i.")+` FROM items i JOIN item_columns c ON c.item_id = i.id
+		WHERE c.column_id = $1 AND c.pinned = $2 AND c.listed_at IS NOT NULL ORDER BY c.listed_at DESC`, columnID, true)
+}
+
+// PinnedInAgency returns the public items pinned in any of an agency's
+// columns (for its home page), newest first.
+func (s *Service) PinnedInAgency(ctx context.Context, agencyID int64, limit int) ([]*Item, error) {
+	return queryItems(ctx, s.DB.R, "SELECT "+itemColumnsOf("i.")+` FROM items i WHERE i.agency_id = $1 AND i.`+publicPredicate+`
+		AND i.id IN (SELECT item_id FROM item_columns WHERE pinned = $2 AND listed_at IS NOT NULL)
+		ORDER BY i.published_at DESC, i.id DESC LIMIT $3`, agencyID, true, limit)
 }
 
 // SetPinned pins or unpins an item in one of its columns.

@@ -500,21 +500,27 @@ func listItems(ctx context.Context, q db.Querier, f ListFilter, order string) ([
 		order = "i.published_at DESC, i.id DESC"
 	}
 	args = append(args, limit, max(f.Offset, 0))
-	rows, err := q.QueryContext(ctx, "SELECT "+itemColumnsOf("i.")+" FROM items i"+cond+" ORDER BY "+order+
+	out, err := queryItems(ctx, q, "SELECT "+itemColumnsOf("i.")+" FROM items i"+cond+" ORDER BY "+order+
 		" LIMIT $"+strconv.Itoa(len(args)-1)+" OFFSET $"+strconv.Itoa(len(args)), args...)
+	return out, total, err
+}
+
+// queryItems runs a query that selects itemColumnsOf("i.").
+func queryItems(ctx context.Context, q db.Querier, query string, args ...any) ([]*Item, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, 0, db.Classify(err)
+		return nil, db.Classify(err)
 	}
 	defer rows.Close()
 	var out []*Item
 	for rows.Next() {
 		it, err := scanItem(rows)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		out = append(out, it)
 	}
-	return out, total, rows.Err()
+	return out, rows.Err()
 }
 
 var errNoItem = apperr.New(apperr.NotFound, "没有这条信息")
@@ -606,19 +612,7 @@ func listPublic(ctx context.Context, q db.Querier, f ListFilter) ([]*Item, int, 
 		limit = 20
 	}
 	args = append(args, limit, max(f.Offset, 0))
-	rows, err := q.QueryContext(ctx, "SELECT "+itemColumnsOf("i.")+from+order+
+	out, err := queryItems(ctx, q, "SELECT "+itemColumnsOf("i.")+from+order+
 		" LIMIT $"+strconv.Itoa(len(args)-1)+" OFFSET $"+strconv.Itoa(len(args)), args...)
-	if err != nil {
-		return nil, 0, db.Classify(err)
-	}
-	defer rows.Close()
-	var out []*Item
-	for rows.Next() {
-		it, err := scanItem(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, it)
-	}
-	return out, total, rows.Err()
+	return out, total, err
 }
