@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -292,16 +293,12 @@ func piiWarnings(line int, texts map[string]string) []string {
 // 索引号: an existing item with the same number is updated, not duplicated.
 // Attachment paths are relative to baseDir.
 func (s *Service) Import(ctx context.Context, actor *auth.Principal, rows []ImportRow, defaultAgency, baseDir string) (ImportReport, error) {
-	im, err := s.newImport(ctx, actor, defaultAgency, baseDir)
-	if err != nil {
-		return ImportReport{Rows: len(rows)}, err
-	}
-	im.rep.Rows = len(rows)
-	for start := 0; start < len(rows); start += ImportBatchSize {
-		im.batch(ctx, rows[start:min(start+ImportBatchSize, len(rows))], nil)
-	}
-	s.invalidate()
-	return im.rep, nil
+	next := 0
+	return s.runImport(ctx, actor, defaultAgency, baseDir, func() ([]ImportRow, []string, error) {
+		batch := rows[next:min(next+ImportBatchSize, len(rows))]
+		next += len(batch)
+		return batch, nil, nil
+	})
 }
 
 // ImportFile imports a .jsonl or .xlsx file as Import does; JSON Lines are
@@ -319,62 +316,147 @@ func (s *Service) ImportFile(ctx context.Context, actor *auth.Principal, path, d
 		return ImportReport{}, err
 	}
 	defer f.Close()
-	im, err := s.newImport(ctx, actor, defaultAgency, filepath.Dir(path))
-	if err != nil {
-		return ImportReport{}, err
-	}
 	jr := newJSONLinesReader(f)
-	for {
-		rows, bad, err := jr.next(ImportBatchSize)
-		if err != nil {
-			s.invalidate()
-			return im.rep, err
-		}
-		if len(rows) == 0 && len(bad) == 0 {
-			break
-		}
-		im.rep.Rows += len(rows) + len(bad)
-		im.batch(ctx, rows, bad)
-	}
-	s.invalidate()
-	return im.rep, nil
+	return s.runImport(ctx, actor, defaultAgency, filepath.Dir(path), func() ([]ImportRow, []string, error) {
+		return jr.next(ImportBatchSize)
+	})
 }
 
-// importRun is one import in progress.
+// importRun is one import in progress. Batches go through two stages: a
+// single stager validates rows and resolves agencies, columns and topics
+// (creating missing topics, so that writers never race to), and writers
+// commit the batches, one transaction each — one writer on SQLite, two on
+// PostgreSQL, whose server can index one batch while the other is sent.
 type importRun struct {
 	s             *Service
 	actor         *auth.Principal
 	defaultAgency string
 	baseDir       string
 	agencies      map[string]AgencyRef
-	rep           ImportReport
+	columns       map[int64]map[string]int64 // agency → slug → column
+	topics        map[int64]map[string]int64 // agency → name → topic
+	numbers       map[string]int             // index number → batch that has it
 }
 
-func (s *Service) newImport(ctx context.Context, actor *auth.Principal, defaultAgency, baseDir string) (*importRun, error) {
+// stagedBatch is a validated batch on its way to a writer.
+type stagedBatch struct {
+	n        int // 1-based
+	lines    string
+	rows     int
+	prepared []*preparedRow
+	errs     []string
+	// after is the batch that must commit before this one is written (it
+	// holds an index number this one has too), or 0.
+	after int
+}
+
+// batchResult is what writing a batch did.
+type batchResult struct {
+	created, updated int
+	errs             []string
+	warnings         []string
+}
+
+func (s *Service) runImport(ctx context.Context, actor *auth.Principal, defaultAgency, baseDir string,
+	next func() ([]ImportRow, []string, error)) (ImportReport, error) {
 	if !auth.Allowed(actor, auth.ManageAgencies) && !auth.Allowed(actor, auth.ManageCatalogue) {
-		return nil, apperr.New(apperr.Forbidden, "只有管理员可以导入信息")
+		return ImportReport{}, apperr.New(apperr.Forbidden, "只有管理员可以导入信息")
 	}
 	all, err := s.Agencies.Agencies(ctx)
 	if err != nil {
-		return nil, err
+		return ImportReport{}, err
 	}
-	im := &importRun{s: s, actor: actor, defaultAgency: defaultAgency, baseDir: baseDir, agencies: map[string]AgencyRef{}}
+	im := &importRun{s: s, actor: actor, defaultAgency: defaultAgency, baseDir: baseDir, agencies: map[string]AgencyRef{},
+		columns: map[int64]map[string]int64{}, topics: map[int64]map[string]int64{}, numbers: map[string]int{}}
 	for _, a := range all {
 		im.agencies[a.Slug] = a
 	}
-	return im, nil
+	defer s.invalidate()
+	writers := 1
+	if s.DB.Dialect == db.Postgres {
+		writers = 2
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	staged := make(chan *stagedBatch, writers)
+	var (
+		mu       sync.Mutex
+		results  = map[int]batchResult{}
+		done     = map[int]chan struct{}{}
+		stageErr error
+		rows     int
+	)
+	doneOf := func(n int) chan struct{} {
+		mu.Lock()
+		defer mu.Unlock()
+		if done[n] == nil {
+			done[n] = make(chan struct{})
+		}
+		return done[n]
+	}
+	go func() {
+		defer close(staged)
+		for n := 1; ; n++ {
+			batch, bad, err := next()
+			if err != nil {
+				stageErr = err
+				return
+			}
+			if len(batch) == 0 && len(bad) == 0 {
+				return
+			}
+			rows += len(batch) + len(bad)
+			sb := im.stage(ctx, n, batch, bad)
+			select {
+			case staged <- sb:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for sb := range staged {
+				if sb.after != 0 {
+					<-doneOf(sb.after)
+				}
+				res := im.write(ctx, sb)
+				mu.Lock()
+				results[sb.n] = res
+				mu.Unlock()
+				close(doneOf(sb.n))
+			}
+		}()
+	}
+	wg.Wait()
+	rep := ImportReport{Rows: rows, Batches: len(results)}
+	for n := 1; n <= len(results); n++ {
+		r := results[n]
+		rep.Created += r.created
+		rep.Updated += r.updated
+		rep.Warnings = append(rep.Warnings, r.warnings...)
+		if len(r.errs) > 0 {
+			rep.Rejected++
+			rep.Errors = append(rep.Errors, r.errs...)
+		}
+	}
+	return rep, stageErr
 }
 
-// batch validates and writes one batch; parseErrs are lines of the batch
-// that could not be read, which reject it like invalid rows.
-func (im *importRun) batch(ctx context.Context, batch []ImportRow, parseErrs []string) {
-	rep := &im.rep
-	rep.Batches++
-	var prepared []*preparedRow
+// stage validates a batch and resolves its references; parseErrs are lines
+// that could not be read, which reject the batch like invalid rows.
+func (im *importRun) stage(ctx context.Context, n int, batch []ImportRow, parseErrs []string) *stagedBatch {
+	sb := &stagedBatch{n: n, rows: len(batch) + len(parseErrs)}
 	errs := append([]string(nil), parseErrs...)
 	seen := map[string]int{}
 	for _, row := range batch {
 		p, err := im.s.prepare(ctx, im.actor, row, im.defaultAgency, im.agencies, im.baseDir)
+		if err == nil {
+			err = im.resolve(ctx, p)
+		}
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("第 %d 行：%s", row.Line, describeImportError(err)))
 			continue
@@ -384,29 +466,95 @@ func (im *importRun) batch(ctx context.Context, batch []ImportRow, parseErrs []s
 			continue
 		}
 		seen[p.it.IndexNumber] = row.Line
-		prepared = append(prepared, p)
+		sb.prepared = append(sb.prepared, p)
 	}
-	lines := ""
 	if len(batch) > 0 && len(parseErrs) == 0 {
-		lines = fmt.Sprintf("（第 %d–%d 行）", batch[0].Line, batch[len(batch)-1].Line)
+		sb.lines = fmt.Sprintf("（第 %d–%d 行）", batch[0].Line, batch[len(batch)-1].Line)
 	}
 	if len(errs) > 0 {
-		rep.Rejected++
-		rep.Errors = append(rep.Errors, fmt.Sprintf("第 %d 批%s未导入：", rep.Batches, lines))
-		rep.Errors = append(rep.Errors, errs...)
-		return
+		sb.errs = append([]string{fmt.Sprintf("第 %d 批%s未导入：", n, sb.lines)}, errs...)
+		sb.prepared = nil
+		return sb
 	}
-	created, updated, err := im.s.writeBatch(ctx, im.actor, prepared)
+	for _, p := range sb.prepared {
+		if prev, ok := im.numbers[p.it.IndexNumber]; ok {
+			sb.after = max(sb.after, prev)
+		}
+		im.numbers[p.it.IndexNumber] = n
+	}
+	return sb
+}
+
+// resolve turns a row's column slugs and topic name into IDs, seeding the
+// agency's catalogue and creating the topic the first time.
+func (im *importRun) resolve(ctx context.Context, p *preparedRow) error {
+	agencyID := p.it.AgencyID
+	cols, ok := im.columns[agencyID]
+	if !ok {
+		list, err := im.s.Catalogue(ctx, agencyID)
+		if err != nil {
+			return err
+		}
+		cols = map[string]int64{}
+		for _, c := range list {
+			if c.HoldsItems() {
+				cols[c.Slug] = c.ID
+			}
+		}
+		im.columns[agencyID] = cols
+	}
+	p.it.ColumnIDs = nil
+	for _, slug := range p.columnSlugs {
+		id, ok := cols[slug]
+		if !ok {
+			return apperr.Invalidf("单位 %s 没有可放入信息的栏目 %q", p.agency.Slug, slug)
+		}
+		p.it.ColumnIDs = append(p.it.ColumnIDs, id)
+	}
+	p.it.ColumnIDs = dedupe(p.it.ColumnIDs)
+	if p.topicName == "" {
+		return nil
+	}
+	topics, ok := im.topics[agencyID]
+	if !ok {
+		list, err := listTopics(ctx, im.s.DB.R, agencyID)
+		if err != nil {
+			return err
+		}
+		topics = map[string]int64{}
+		for _, t := range list {
+			topics[t.Name] = t.ID
+		}
+		im.topics[agencyID] = topics
+	}
+	id, ok := topics[p.topicName]
+	if !ok {
+		err := im.s.DB.Tx(ctx, func(tx db.Tx) error {
+			return tx.QueryRowContext(ctx, "INSERT INTO topics (agency_id, name) VALUES ($1, $2) RETURNING id", agencyID, p.topicName).Scan(&id)
+		})
+		if err != nil {
+			return err
+		}
+		topics[p.topicName] = id
+	}
+	p.it.TopicID = id
+	return nil
+}
+
+// write commits a staged batch.
+func (im *importRun) write(ctx context.Context, sb *stagedBatch) batchResult {
+	if len(sb.errs) > 0 {
+		return batchResult{errs: sb.errs}
+	}
+	created, updated, err := im.s.writeBatch(ctx, im.actor, sb.prepared)
 	if err != nil {
-		rep.Rejected++
-		rep.Errors = append(rep.Errors, fmt.Sprintf("第 %d 批%s未导入：%s", rep.Batches, lines, describeImportError(err)))
-		return
+		return batchResult{errs: []string{fmt.Sprintf("第 %d 批%s未导入：%s", sb.n, sb.lines, describeImportError(err))}}
 	}
-	rep.Created += created
-	rep.Updated += updated
-	for _, p := range prepared {
-		rep.Warnings = append(rep.Warnings, p.warnings...)
+	res := batchResult{created: created, updated: updated}
+	for _, p := range sb.prepared {
+		res.warnings = append(res.warnings, p.warnings...)
 	}
+	return res
 }
 
 func describeImportError(err error) string {
@@ -541,57 +689,8 @@ func (s *Service) writeBatch(ctx context.Context, actor *auth.Principal, rows []
 		if err != nil {
 			return err
 		}
-		colCache := map[int64]map[string]int64{}
-		topicCache := map[int64]map[string]int64{}
 		for _, p := range rows {
 			it := p.it
-			cols, ok := colCache[it.AgencyID]
-			if !ok {
-				if err := seedCatalogue(ctx, tx, it.AgencyID); err != nil {
-					return err
-				}
-				list, err := listColumns(ctx, tx, it.AgencyID)
-				if err != nil {
-					return err
-				}
-				cols = map[string]int64{}
-				for _, c := range list {
-					if c.HoldsItems() {
-						cols[c.Slug] = c.ID
-					}
-				}
-				colCache[it.AgencyID] = cols
-			}
-			it.ColumnIDs = nil
-			for _, slug := range p.columnSlugs {
-				id, ok := cols[slug]
-				if !ok {
-					return apperr.Invalidf("第 %d 行：单位 %s 没有可放入信息的栏目 %q", p.row.Line, p.agency.Slug, slug)
-				}
-				it.ColumnIDs = append(it.ColumnIDs, id)
-			}
-			if p.topicName != "" {
-				topics, ok := topicCache[it.AgencyID]
-				if !ok {
-					topics = map[string]int64{}
-					list, err := listTopics(ctx, tx, it.AgencyID)
-					if err != nil {
-						return err
-					}
-					for _, t := range list {
-						topics[t.Name] = t.ID
-					}
-					topicCache[it.AgencyID] = topics
-				}
-				id, ok := topics[p.topicName]
-				if !ok {
-					if err := tx.QueryRowContext(ctx, "INSERT INTO topics (agency_id, name) VALUES ($1, $2) RETURNING id", it.AgencyID, p.topicName).Scan(&id); err != nil {
-						return err
-					}
-					topics[p.topicName] = id
-				}
-				it.TopicID = id
-			}
 			it.PublishedAt = it.PublishedOn.StartUTC().Add(9 * time.Hour)
 			if ex, ok := existing[it.IndexNumber]; ok {
 				if ex.agencyID != it.AgencyID {

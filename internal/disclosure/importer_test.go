@@ -268,3 +268,25 @@ func TestImportFileStreamsBatches(t *testing.T) {
 		}
 	})
 }
+
+// TestImportLaterRowWins: a number repeated in a later batch updates the
+// item after the earlier batch made it, even with concurrent writers.
+func TestImportLaterRowWins(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		var rows []disclosure.ImportRow
+		for n := 1; n <= 3*disclosure.ImportBatchSize; n++ {
+			rows = append(rows, disclosure.ImportRow{Line: n, IndexNumber: fmt.Sprintf("A/%d", n), Title: fmt.Sprintf("第%d条", n),
+				PublishedOn: "2025-03-10", Columns: []string{"zcwj"}})
+		}
+		rows[len(rows)-1].IndexNumber, rows[len(rows)-1].Title = "A/1", "第1条（更正）"
+		rep, err := f.svc.Import(ctx, auth.Operator("import"), rows, "a-bureau", t.TempDir())
+		if err != nil || rep.Created != len(rows)-1 || rep.Updated != 1 || rep.Rejected != 0 {
+			t.Fatalf("%+v %v", rep, err)
+		}
+		if got := searchTitles(t, d, "更正"); len(got) != 1 {
+			t.Errorf("final title: %v", got)
+		}
+	})
+}
