@@ -81,13 +81,9 @@ func (d *Doc) validate() error {
 	return nil
 }
 
-// epoch is the day from which document keys count.
-var epoch = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// dayNumber returns the days from 1970-01-01 to d.
+// dayNumber returns the days from 1970-01-01 to d (negative before).
 func dayNumber(d civil.Date) int64 {
-	t := time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC)
-	return int64(t.Sub(epoch).Hours()) / 24
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC).Unix() / 86400
 }
 
 // keyShift places the day in the high bits of a document key: key = day<<32
@@ -106,7 +102,7 @@ func metaColumn(id int64) string     { return "c_" + strconv.FormatInt(id, 10) }
 func metaTopic(id int64) string      { return "t_" + strconv.FormatInt(id, 10) }
 func metaKind(s string) string       { return "k_" + hex.EncodeToString([]byte(s)) }
 func metaFivePublic(s string) string { return "f_" + hex.EncodeToString([]byte(s)) }
-func metaYear(y int) string           { return "y_" + strconv.Itoa(y) }
+func metaYear(y int) string          { return "y_" + strconv.Itoa(y) }
 
 // metaSample marks one document in sampleRate, chosen by a hash of its
 // identity (not its content), so that a count over the sample estimates a

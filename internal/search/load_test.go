@@ -9,8 +9,8 @@ import (
 )
 
 // loadSynthetic indexes documents 1…n of Synthetic(seed), 500 to a
-// transaction, as an import would. Documents are generated on the other
-// cores while the single writer indexes.
+// transaction with IndexBatch, as an import would. Documents are generated
+// ahead on other goroutines.
 func loadSynthetic(t testing.TB, d *db.DB, seed uint64, n int) {
 	t.Helper()
 	const batch = 500
@@ -34,14 +34,7 @@ func loadSynthetic(t testing.TB, d *db.DB, seed uint64, n int) {
 	ctx := context.Background()
 	for c := range pending {
 		docs := <-c
-		err := d.Tx(ctx, func(tx db.Tx) error {
-			for _, doc := range docs {
-				if err := Index(ctx, tx, doc); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		err := d.Tx(ctx, func(tx db.Tx) error { return IndexBatch(ctx, tx, docs) })
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,9 +1,10 @@
 package search
 
 import (
-	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // A document is indexed as one or more parts. PostgreSQL keeps at most 256
@@ -87,72 +88,114 @@ func ftsText(toks []string) string { return strings.Join(toks, " ") }
 
 // tsvector builds the PostgreSQL tsvector literal of a part: title tokens
 // at positions 1… with weight A, the 文号 after a gap with weight B, the body
-// after another gap with weight D (the default), then the meta tokens
-// without positions. The gaps keep phrases from running across fields.
+// after another gap with weight D (the default), then position-free
+// lexemes (see below). The gaps keep phrases from running across fields.
 // Positions are explicit, so the server's text-search parser and locale
-// play no part.
+// play no part. Lexemes are neither sorted nor unique here: the server
+// sorts them and merges duplicates.
 func tsvector(p part, meta []string) string {
 	type entry struct {
-		pos []string
+		tok string
+		pos []uint16 // position << 2 | weight (3 = A, 2 = B, 0 = D)
 	}
-	lex := map[string]*entry{}
-	var order []string
-	add := func(tok string, pos int, weight string) {
-		e := lex[tok]
-		if e == nil {
-			e = &entry{}
-			lex[tok] = e
-			order = append(order, tok)
+	idx := make(map[string]int32, len(p.body)/2+len(p.title)+8)
+	entries := make([]entry, 0, len(p.body)/2+len(p.title)+8)
+	add := func(tok string, pos int, weight uint16) {
+		i, ok := idx[tok]
+		if !ok {
+			i = int32(len(entries))
+			idx[tok] = i
+			entries = append(entries, entry{tok: tok})
 		}
-		e.pos = append(e.pos, strconv.Itoa(pos)+weight)
+		entries[i].pos = append(entries[i].pos, uint16(pos)<<2|weight)
 	}
 	pos := 1
 	for _, s := range p.title {
-		add(s, pos, "A")
+		add(s, pos, 3)
 		pos++
 	}
 	pos++
 	for _, s := range p.docNumber {
-		add(s, pos, "B")
+		add(s, pos, 2)
 		pos++
 	}
 	pos++
 	for _, s := range p.body {
-		add(s, pos, "")
+		add(s, pos, 0)
 		pos++
 	}
-	sort.Strings(order)
-	var b strings.Builder
-	for _, tok := range order {
-		if b.Len() > 0 {
-			b.WriteByte(' ')
+	b := make([]byte, 0, 16*len(entries)+4*pos+1024)
+	for _, e := range entries {
+		if len(b) > 0 {
+			b = append(b, ' ')
 		}
-		writeLexeme(&b, tok)
-		b.WriteByte(':')
-		b.WriteString(strings.Join(lex[tok].pos, ","))
+		b = appendLexeme(b, e.tok)
+		for k, ps := range e.pos {
+			if k == 0 {
+				b = append(b, ':')
+			} else {
+				b = append(b, ',')
+			}
+			b = strconv.AppendUint(b, uint64(ps>>2), 10)
+			switch ps & 3 {
+			case 3:
+				b = append(b, 'A')
+			case 2:
+				b = append(b, 'B')
+			}
+		}
 	}
-	// Position-free extras: the filter tokens, and the title and 文号
-	// tokens again in namespaces of their own (^ and #), which let the
-	// index find title matches and 文号 filter candidates without reading
-	// positions.
-	extra := append([]string(nil), meta...)
+	// Position-free extras: the filter tokens; the title and 文号 tokens
+	// again in namespaces of their own (^ and #), which let the index find
+	// title matches and 文号 filter candidates without reading positions;
+	// and the pairs of adjacent tokens other than two bigrams (a|b: 2025
+	// then 年, 3 then 号), which make terms such as 2025年 or 3号 exact
+	// without positions and narrow the candidates of longer ones.
+	seen := make(map[string]bool, len(p.body)/4+len(meta)+2*len(p.title))
+	extra := func(s string) {
+		if seen[s] {
+			return
+		}
+		seen[s] = true
+		b = append(b, ' ')
+		b = appendLexeme(b, s)
+	}
+	for _, m := range meta {
+		extra(m)
+	}
 	for _, s := range p.title {
-		extra = append(extra, titlePrefix+s)
+		extra(titlePrefix + s)
 	}
 	for _, s := range p.docNumber {
-		extra = append(extra, docNumberPrefix+s)
+		extra(docNumberPrefix + s)
 	}
-	sort.Strings(extra)
-	for i, m := range extra {
-		if i > 0 && m == extra[i-1] {
-			continue
+	for _, f := range []struct {
+		ns   string
+		toks []string
+	}{{"", p.title}, {"", p.docNumber}, {docNumberPrefix, p.docNumber}, {"", p.body}} {
+		for i := 1; i < len(f.toks); i++ {
+			if !isBigram(f.toks[i-1]) || !isBigram(f.toks[i]) {
+				extra(f.ns + f.toks[i-1] + pairSep + f.toks[i])
+			}
 		}
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		writeLexeme(&b, m)
 	}
-	return b.String()
+	return string(b)
+}
+
+// appendLexeme appends a quoted tsvector/tsquery lexeme.
+func appendLexeme(b []byte, s string) []byte {
+	b = append(b, '\'')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\'':
+			b = append(b, '\'', '\'')
+		case '\\':
+			b = append(b, '\\', '\\')
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '\'')
 }
 
 // Namespaces of the position-free title and 文号 lexemes (PostgreSQL).
@@ -163,16 +206,28 @@ const (
 
 // writeLexeme writes a quoted tsvector/tsquery lexeme.
 func writeLexeme(b *strings.Builder, s string) {
-	b.WriteByte('\'')
-	for _, r := range s {
-		switch r {
-		case '\'':
-			b.WriteString("''")
-		case '\\':
-			b.WriteString(`\\`)
-		default:
-			b.WriteRune(r)
+	b.Write(appendLexeme(nil, s))
+}
+
+// pairSep joins the two tokens of a pair lexeme; tokens never contain it.
+const pairSep = "|"
+
+// appendPairs appends the pair lexemes of a token stream (see tsvector).
+func appendPairs(out []string, ns string, toks []string) []string {
+	for i := 1; i < len(toks); i++ {
+		if !isBigram(toks[i-1]) || !isBigram(toks[i]) {
+			out = append(out, ns+toks[i-1]+pairSep+toks[i])
 		}
 	}
-	b.WriteByte('\'')
+	return out
+}
+
+// isBigram reports whether a token is two ideographs (tokens are made by
+// textzh: two runes that are not a word or number are two ideographs).
+func isBigram(tok string) bool {
+	r, n := utf8.DecodeRuneInString(tok)
+	if n == 0 || !unicode.Is(unicode.Han, r) {
+		return false
+	}
+	return utf8.RuneCountInString(tok) == 2
 }

@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,6 +36,7 @@ import (
 // time, and reports p50/p95/p99 of Search (top 20 with total, snippets and
 // highlighting included) per query class and overall.
 //
+// GONGKAI_PERF_CLIENTS (default 1) runs that many searches at a time.
 // GONGKAI_PERF_REUSE names a SQLite file or PostgreSQL schema to use and
 // keep; when it already holds documents, they are searched without building.
 func TestSearchPerf(t *testing.T) {
@@ -136,23 +139,44 @@ func TestSearchPerf(t *testing.T) {
 		}
 	}
 	rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	// Clients search at the same time, each taking the next query of the
+	// shuffled order (default one: latency without queueing).
+	clients := envInt("GONGKAI_PERF_CLIENTS", 1)
 	byClass := map[string][]time.Duration{}
 	perQuery := make([][]time.Duration, len(mix))
 	var all []time.Duration
+	var mu sync.Mutex
+	var next atomic.Int64
+	var wg sync.WaitGroup
 	start := time.Now()
-	for _, i := range order {
-		t0 := time.Now()
-		if _, err := Search(ctx, d, mix[i].r); err != nil {
-			t.Fatal(err)
-		}
-		el := time.Since(t0)
-		byClass[mix[i].class] = append(byClass[mix[i].class], el)
-		perQuery[i] = append(perQuery[i], el)
-		all = append(all, el)
+	for range clients {
+		wg.Go(func() {
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= len(order) {
+					return
+				}
+				i := order[k]
+				t0 := time.Now()
+				if _, err := Search(ctx, d, mix[i].r); err != nil {
+					t.Error(err)
+					return
+				}
+				el := time.Since(t0)
+				mu.Lock()
+				byClass[mix[i].class] = append(byClass[mix[i].class], el)
+				perQuery[i] = append(perQuery[i], el)
+				all = append(all, el)
+				mu.Unlock()
+			}
+		})
 	}
+	wg.Wait()
 	wall := time.Since(start)
-	fmt.Printf("\n%s, %d documents, %d searches in %v (%d CPUs, %s/%s, %s)\n", d.Dialect, n, len(all), wall.Round(time.Millisecond),
-		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+	load, _ := os.ReadFile("/proc/loadavg")
+	fmt.Printf("\n%s, %d documents, %d searches by %d client(s) in %v = %.0f searches/s (%d CPUs, %s/%s, %s; load average %s)\n",
+		d.Dialect, n, len(all), clients, wall.Round(time.Millisecond), float64(len(all))/wall.Seconds(),
+		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), strings.Join(strings.Fields(string(load))[:3], " "))
 	fmt.Printf("%-10s %6s %8s %8s %8s %8s\n", "class", "count", "p50", "p95", "p99", "max")
 	seen := map[string]bool{}
 	for _, m := range mix {

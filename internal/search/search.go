@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 	"strings"
@@ -97,8 +98,8 @@ const SnippetRunes = 120
 
 // Result is a page of hits.
 type Result struct {
-	// Total is the number of documents found: exact up to MaxHits; above,
-	// Estimated is true and Total is an estimate (see Search).
+	// Total is the number of documents found, exact up to MaxHits; when
+	// Estimated is true it is an estimate (see Search).
 	Total     int
 	Estimated bool
 	Hits      []Hit
@@ -132,28 +133,6 @@ type plan struct {
 }
 
 func (p *plan) hasText() bool { return !p.query.Empty() }
-
-// empty reports a plan that matches every document.
-func (p *plan) empty() bool { return p.query.Empty() && p.docNo == nil && len(p.meta) == 0 }
-
-// needsPositions reports whether matching needs token positions (a term of
-// several tokens, or a 文号 filter), as opposed to the mere presence of
-// tokens. PostgreSQL's index knows only presence; positions are checked on
-// the rows it returns.
-func (p *plan) needsPositions() bool {
-	if p.docNo != nil {
-		return true
-	}
-	for _, t := range p.query.Terms {
-		if len(t.Tokens) > 1 {
-			return true
-		}
-	}
-	return false
-}
-
-// withoutFilters returns the plan's query with no filters.
-func (p *plan) withoutFilters() *plan { return &plan{query: p.query} }
 
 func compile(r *Request) (*plan, error) {
 	q, err := textzh.ParseQuery(r.Query)
@@ -259,8 +238,23 @@ const (
 	weightRecency       = 2
 )
 
-// Search runs a request. An invalid query or filter is an apperr.Invalid
-// error with a Chinese message; nothing a user types causes another error.
+// Search runs a request: the page of hits with their snippets, and the
+// total. An invalid query or filter is an apperr.Invalid error with a
+// Chinese message; nothing a user types causes another error.
+//
+// Counting. The total is counted exactly up to MaxHits (a LIMIT 10001
+// subquery, parts of one document counted once). Above, it is estimated
+// from a fixed one-in-32 sample of the documents, chosen by a hash of their
+// identity: the sample's hits times 32. The sample is counted first, since
+// it is cheap; when it promises at least sureAbove (15,000) hits, the total
+// is that estimate and no exact counting is done (for a query with at most
+// 10,000 hits the sample holds about 312 or fewer, and reaching 469 would
+// take a deviation of more than eight standard deviations). On PostgreSQL a
+// query whose terms need positions (three or more characters) and that has
+// more than 3,000 candidate documents is also estimated, from the share of
+// its newest candidates that hold the phrases (see postgres.go); pages are
+// always exact. The page and the count are found concurrently, each on a
+// connection of its own.
 func Search(ctx context.Context, d *db.DB, r Request) (Result, error) {
 	if r.Limit <= 0 {
 		r.Limit = DefaultLimit
@@ -279,8 +273,7 @@ func Search(ctx context.Context, d *db.DB, r Request) (Result, error) {
 		return Result{}, err
 	}
 	res := Result{Query: p.query}
-	// Count on a connection of its own while the page is found: the two
-	// take similar time and this machine has two cores.
+	// Count on a connection of its own while the page is found.
 	type counted struct {
 		n   int
 		est bool
@@ -365,13 +358,14 @@ func rank(ctx context.Context, eng engine, p *plan, offset, limit int) ([]int64,
 		return nil, nil, err
 	}
 	today := civil.Today()
+	matcher := textzh.NewMatcher(p.query)
 	scores := make(map[int64]float64, len(keys))
 	for _, k := range keys {
 		m, ok := meta[k]
 		if !ok {
 			continue
 		}
-		scores[k] = score(p.query, m, today)
+		scores[k] = score(matcher, len(p.query.Terms), m, today)
 	}
 	ranked := make([]int64, 0, len(scores))
 	for k := range scores {
@@ -414,38 +408,18 @@ func rank(ctx context.Context, eng engine, p *plan, offset, limit int) ([]int64,
 	return page, scores, nil
 }
 
-// score is the relevance of a document (see relevanceCandidates).
-func score(q textzh.Query, m docMeta, today civil.Date) float64 {
-	s := weightRecency * recency(m.published, today)
-	titleTerms, leadTerms, docNoHit := 0, 0, false
-	for _, t := range q.Terms {
-		one := textzh.Query{Terms: []textzh.Term{t}}
-		if hasHit(textzh.Highlight(m.title, one)) {
-			titleTerms++
+// score is the relevance of a document (see relevanceCandidates); m is
+// the query's matcher.
+func score(m *textzh.Matcher, terms int, d docMeta, today civil.Date) float64 {
+	s := weightRecency * recency(d.published, today)
+	if terms > 0 {
+		n := float64(terms)
+		s += weightTitle*float64(bits.OnesCount64(m.Found(d.title)))/n + weightLead*float64(bits.OnesCount64(m.Found(d.lead)))/n
+		if m.Found(d.docNumber) != 0 {
+			s += weightDocNo
 		}
-		if hasHit(textzh.Highlight(m.lead, one)) {
-			leadTerms++
-		}
-		if !docNoHit && m.docNumber != "" && hasHit(textzh.Highlight(m.docNumber, one)) {
-			docNoHit = true
-		}
-	}
-	if n := len(q.Terms); n > 0 {
-		s += weightTitle*float64(titleTerms)/float64(n) + weightLead*float64(leadTerms)/float64(n)
-	}
-	if docNoHit {
-		s += weightDocNo
 	}
 	return math.Round(s*1000) / 1000
-}
-
-func hasHit(segs []textzh.Segment) bool {
-	for _, s := range segs {
-		if s.Hit {
-			return true
-		}
-	}
-	return false
 }
 
 // recency is 1 today and halves every year.
@@ -508,8 +482,11 @@ func fetchHits(ctx context.Context, qr db.Querier, keys []int64, q textzh.Query)
 	if len(keys) == 0 {
 		return nil, nil, nil
 	}
-	rows, err := qr.QueryContext(ctx, `SELECT id, source, source_id, agency_id, url, title, doc_number, body, published_on, kind
-		FROM search_docs WHERE id IN (`+inList(1, len(keys))+`)`, keyArgs(keys)...)
+	// The snippet looks at the start of the body only (textzh); a long
+	// attachment text need not travel.
+	rows, err := qr.QueryContext(ctx, fmt.Sprintf(`SELECT id, source, source_id, agency_id, url, title, doc_number,
+		substr(body, 1, %d), published_on, kind FROM search_docs WHERE id IN (%s)`, textzh.SnippetScanRunes+SnippetRunes+1, inList(1, len(keys))),
+		keyArgs(keys)...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -546,7 +523,6 @@ func fetchHits(ctx context.Context, qr db.Querier, keys []int64, q textzh.Query)
 func suggest(ctx context.Context, d *db.DB, p *plan) ([]Suggestion, error) {
 	type option struct {
 		query   string
-		plain   bool
 		note    string
 		without bool
 	}

@@ -261,6 +261,26 @@ func TestOracleAgreesWithContains(t *testing.T) {
 	}
 }
 
+// TestPostgresPlans runs the query table with each PostgreSQL plan forced.
+func TestPostgresPlans(t *testing.T) {
+	pg := dbtest.Postgres(t)
+	loadCorpus(t, pg)
+	for _, plan := range []int{planWalk, planGIN} {
+		forcePlan = plan
+		for _, qs := range queryTable {
+			q, _ := textzh.ParseQuery(qs)
+			want := expected(func(doc Doc) bool { return matches(doc, q) })
+			for _, sort := range []Sort{Date, Relevance} {
+				got, res := searchAll(t, pg, Request{Query: qs, Sort: sort})
+				if !slices.Equal(sortedIDs(got), want) || res.Total != len(want) {
+					t.Errorf("plan %d, %s: got %d hits (total %d), want %d", plan, qs, len(got), res.Total, len(want))
+				}
+			}
+		}
+	}
+	forcePlan = planByCost
+}
+
 func TestEnginesReturnIdenticalHitSets(t *testing.T) {
 	lite := dbtest.SQLite(t)
 	pg := dbtest.Postgres(t)
@@ -604,4 +624,124 @@ func TestSyntheticIsDeterministic(t *testing.T) {
 	if avg := n / 200; avg < 500 || avg > 6000 {
 		t.Errorf("average body %d characters", avg)
 	}
+}
+
+// TestOldHitsOfACommonWord covers a word found in half of the documents,
+// all of them old: the newest documents hold none, so looking for the
+// newest hits among the newest documents (as a dense word invites) finds
+// nothing and the search must look further.
+func TestOldHitsOfACommonWord(t *testing.T) {
+	for _, plan := range []int{planByCost, planWalk, planGIN} {
+		t.Run(fmt.Sprint("plan", plan), func(t *testing.T) {
+			forcePlan = plan
+			t.Cleanup(func() { forcePlan = planByCost })
+			testOldHits(t)
+		})
+	}
+}
+
+func testOldHits(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		var docs []Doc
+		for i := 1; i <= 600; i++ {
+			doc := Doc{Source: "item", SourceID: int64(i), AgencyID: 1, URL: "/x", Title: fmt.Sprintf("第%d号通知", i),
+				Body: "一般工作安排。", PublishedOn: civil.New(2020, 1, 1).AddDays(i)}
+			if i <= 300 {
+				doc.Body = "旧年档案整理工作。" + doc.Body
+			}
+			if i <= 150 {
+				doc.Body += "档案整理是一件长期的工作。"
+			}
+			docs = append(docs, doc)
+		}
+		if err := d.Tx(ctx, func(tx db.Tx) error { return IndexBatch(ctx, tx, docs) }); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{"旧年", "档案整理工作", "档案 长期", "整理是一件"} {
+			for _, sort := range []Sort{Date, Relevance} {
+				res, err := Search(ctx, d, Request{Query: q, Sort: sort, Limit: 20})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := 300
+				if q != "旧年" && q != "档案整理工作" {
+					want = 150
+				}
+				if res.Total != want || len(res.Hits) != 20 {
+					t.Errorf("%s (sort %d): total %d, %d hits; want %d, 20", q, sort, res.Total, len(res.Hits), want)
+				}
+				if sort == Date && len(res.Hits) > 0 && res.Hits[0].SourceID != int64(want) {
+					t.Errorf("%s: newest hit %d, want %d", q, res.Hits[0].SourceID, want)
+				}
+			}
+		}
+	})
+}
+
+func TestIndexBatch(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		mk := func(id int64, body string, day int) Doc {
+			return Doc{Source: "item", SourceID: id, AgencyID: 1, URL: "/x", Title: "批量", Body: body,
+				PublishedOn: civil.New(2024, 3, day)}
+		}
+		docs := []Doc{mk(1, "甲乙丙", 9), mk(2, "丁戊己", 3), mk(1, "庚辛壬", 5), mk(3, "", 7)}
+		if err := d.Tx(ctx, func(tx db.Tx) error { return IndexBatch(ctx, tx, docs) }); err != nil {
+			t.Fatal(err)
+		}
+		// A document given twice ends as the last one given.
+		for q, want := range map[string]int{"甲乙丙": 0, "庚辛壬": 1, "丁戊己": 1, "批量": 3} {
+			res, err := Search(ctx, d, Request{Query: q})
+			if err != nil || res.Total != want {
+				t.Errorf("%s: %d, %v; want %d", q, res.Total, err, want)
+			}
+		}
+		// Index it again, one by one: nothing doubles.
+		for _, doc := range docs {
+			if err := d.Tx(ctx, func(tx db.Tx) error { return Index(ctx, tx, doc) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := Optimize(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		ids, res := searchAll(t, d, Request{Query: "批量", Sort: Date})
+		if res.Total != 3 || !slices.Equal(ids, []int64{3, 1, 2}) {
+			t.Errorf("after re-indexing: %v (total %d), want [3 1 2]", ids, res.Total)
+		}
+		// An invalid document is refused and leaves the batch undone.
+		err := d.Tx(ctx, func(tx db.Tx) error { return IndexBatch(ctx, tx, []Doc{mk(4, "正常", 1), {Source: "item"}}) })
+		if err == nil {
+			t.Error("a document without ID was accepted")
+		}
+		if res, _ := Search(ctx, d, Request{Query: "正常"}); res.Total != 0 {
+			t.Errorf("half a batch committed")
+		}
+	})
+}
+
+func TestKeysFollowDates(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		dates := []civil.Date{civil.New(1950, 10, 1), civil.New(1969, 12, 31), civil.New(1970, 1, 1), civil.New(2025, 3, 1),
+			civil.New(2025, 3, 1), civil.New(2199, 12, 31)}
+		var docs []Doc
+		for i, day := range dates {
+			docs = append(docs, Doc{Source: "item", SourceID: int64(i + 1), AgencyID: 1, URL: "/x", Title: "年代测试", PublishedOn: day})
+		}
+		for _, doc := range docs {
+			if err := d.Tx(ctx, func(tx db.Tx) error { return Index(ctx, tx, doc) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ids, _ := searchAll(t, d, Request{Query: "年代", Sort: Date})
+		if !slices.Equal(ids, []int64{6, 5, 4, 3, 2, 1}) {
+			t.Errorf("date order %v", ids)
+		}
+		res, err := Search(ctx, d, Request{Year: 1969})
+		if err != nil || res.Total != 1 || res.Hits[0].SourceID != 2 {
+			t.Errorf("year 1969: %+v %v", res, err)
+		}
+	})
 }

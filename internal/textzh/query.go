@@ -2,6 +2,7 @@ package textzh
 
 import (
 	"strings"
+	"unicode"
 
 	"github.com/gongkai/gongkai/internal/apperr"
 )
@@ -79,7 +80,8 @@ func isQuote(r rune) bool {
 // Nothing in a query is an operator: *, -, ^, :, parentheses, OR, NEAR and
 // SQL are punctuation (dropped) or ordinary words. A blank query gives an
 // empty Query and no error (the caller lists by filters alone). A query over
-// MaxQueryRunes characters or with more than MaxTerms terms, or one that has
+// MaxQueryRunes characters (quotes not counted) or with more than MaxTerms
+// terms, or one that has
 // text but nothing searchable in it (only punctuation), is an
 // apperr.Invalid error with a Chinese message.
 func ParseQuery(s string) (Query, error) {
@@ -87,7 +89,13 @@ func ParseQuery(s string) (Query, error) {
 	if s == "" {
 		return Query{}, nil
 	}
-	if n := len([]rune(s)); n > MaxQueryRunes {
+	n := 0
+	for _, r := range s {
+		if !isQuote(r) {
+			n++
+		}
+	}
+	if n > MaxQueryRunes {
 		return Query{}, apperr.New(apperr.Invalid, MsgQueryTooLong)
 	}
 	var q Query
@@ -122,7 +130,7 @@ func ParseQuery(s string) (Query, error) {
 		case isQuote(r):
 			flush(inQuote)
 			inQuote = !inQuote
-		case !inQuote && (r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f'):
+		case !inQuote && unicode.IsSpace(r):
 			flush(false)
 		default:
 			cur.WriteRune(r)

@@ -17,10 +17,10 @@ type Segment struct {
 // Ellipsis marks text left out at either end of a snippet.
 const Ellipsis = "…"
 
-// snippetScanRunes bounds how far into a long text (attachments) Snippet
+// SnippetScanRunes bounds how far into a long text (attachments) Snippet
 // looks for matches; beyond it the snippet shows the first matches found or
 // the start of the text.
-const snippetScanRunes = 200_000
+const SnippetScanRunes = 200_000
 
 // maxSnippetHits stops the scan once this many matches are known.
 const maxSnippetHits = 256
@@ -111,6 +111,33 @@ func (m *termMatcher) find(rs []rune, fn func(hit) bool) {
 	})
 }
 
+// Matcher finds the terms of a query in texts; make one with NewMatcher
+// and use it for many texts.
+type Matcher struct{ m *termMatcher }
+
+// NewMatcher compiles q.
+func NewMatcher(q Query) *Matcher { return &Matcher{newMatcher(q)} }
+
+// Found reports which terms text contains, as a bit set: bit i for term i
+// (terms beyond the 64th are not reported).
+func (m *Matcher) Found(text string) uint64 {
+	if len(m.m.toks) == 0 || text == "" {
+		return 0
+	}
+	all := uint64(1)<<min(len(m.m.toks), 64) - 1
+	if len(m.m.toks) >= 64 {
+		all = ^uint64(0)
+	}
+	var found uint64
+	m.m.find(normRunes(text), func(h hit) bool {
+		if h.term < 64 {
+			found |= 1 << uint(h.term)
+		}
+		return found != all
+	})
+	return found
+}
+
 // Highlight returns text cut into segments, the matches of q marked as hits.
 // With an empty query it returns the text as one segment.
 func Highlight(text string, q Query) []Segment {
@@ -138,7 +165,7 @@ func Snippet(text string, q Query, maxRunes int) []Segment {
 	if maxRunes <= 0 {
 		return nil
 	}
-	limit := snippetScanRunes + maxRunes
+	limit := SnippetScanRunes + maxRunes
 	orig := make([]rune, 0, min(len(text), limit))
 	truncated := false
 	for _, r := range text {
@@ -152,7 +179,7 @@ func Snippet(text string, q Query, maxRunes int) []Segment {
 	for i, r := range orig {
 		norm[i] = normRune(r)
 	}
-	scan := norm[:min(len(norm), snippetScanRunes)]
+	scan := norm[:min(len(norm), SnippetScanRunes)]
 	var hits []hit
 	newMatcher(q).find(scan, func(h hit) bool {
 		hits = append(hits, h)

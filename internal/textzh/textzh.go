@@ -239,23 +239,3 @@ func Tokens(text string) []string {
 	})
 	return out
 }
-
-// AppendTokens appends the tokens of text to b separated by single spaces
-// (with a leading space when b is not empty) and returns the extended
-// buffer and the number of tokens written. It is Tokens without the
-// per-token allocations, for building index text.
-func AppendTokens(b []byte, text string) ([]byte, int) {
-	rs := normRunes(text)
-	n := 0
-	spans(rs, func(s span) bool {
-		if len(b) > 0 {
-			b = append(b, ' ')
-		}
-		for _, r := range rs[s.start:s.end] {
-			b = utf8.AppendRune(b, r)
-		}
-		n++
-		return true
-	})
-	return b, n
-}

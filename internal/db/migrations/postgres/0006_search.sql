@@ -32,8 +32,16 @@ CREATE TABLE search_docs (
 
 CREATE SEQUENCE search_doc_seq;
 
+-- title_tokens and docno_tokens repeat the title's and the 文号's tokens as
+-- text (' tok tok … '), so that a phrase in the title or the 文号 is tested
+-- with LIKE on the row itself instead of reading the large tsvector.
 CREATE TABLE search_parts (
-    key  BIGINT PRIMARY KEY,
-    tsv  tsvector NOT NULL
+    key           BIGINT PRIMARY KEY,
+    title_tokens  TEXT NOT NULL,
+    docno_tokens  TEXT NOT NULL,
+    tsv           tsvector NOT NULL
 );
 CREATE INDEX search_parts_tsv ON search_parts USING gin (tsv);
+-- The vectors do not compress (the server would try on every insert and
+-- decompress on every read): store them out of line as they are.
+ALTER TABLE search_parts ALTER COLUMN tsv SET STORAGE EXTERNAL;
