@@ -34,6 +34,7 @@ import (
 	"github.com/gongkai/gongkai/internal/disclosure"
 	"github.com/gongkai/gongkai/internal/jobs"
 	"github.com/gongkai/gongkai/internal/notify"
+	"github.com/gongkai/gongkai/internal/search"
 	"github.com/gongkai/gongkai/internal/ratelimit"
 	"github.com/gongkai/gongkai/internal/staff"
 	"github.com/gongkai/gongkai/internal/web"
@@ -345,6 +346,11 @@ func (a *App) registerJobs() {
 	a.Jobs.Every("disclosure.publish_due", time.Minute, func(ctx context.Context) error {
 		_, err := a.Disclosure.PublishDue(ctx)
 		return err
+	})
+	// A day of publishing leaves the SQLite full-text index in many small
+	// segments; merging them keeps searches fast (no-op on PostgreSQL).
+	a.Jobs.Daily("search.optimize", 4, 10, func(ctx context.Context) error {
+		return search.Optimize(ctx, a.DB)
 	})
 	a.Jobs.Daily("blob.orphans", 3, 50, func(ctx context.Context) error {
 		_, err := blob.DeleteOrphans(ctx, a.DB, a.Blobs, 24*time.Hour)

@@ -892,9 +892,20 @@ func (s *Service) index(ctx context.Context, tx db.Tx, it *Item) error {
 
 // indexWith indexes an item whose attachments the caller has at hand.
 func (s *Service) indexWith(ctx context.Context, tx db.Tx, it *Item, atts []Attachment) error {
-	a, err := s.Agencies.Agency(ctx, it.AgencyID)
+	d, err := s.searchDoc(ctx, it, atts)
 	if err != nil {
 		return err
+	}
+	return search.Index(ctx, tx, d)
+}
+
+// searchDoc is what the search index holds of a published item: title,
+// 文号, summary, keywords, the body as plain text and the attachments'
+// names and text.
+func (s *Service) searchDoc(ctx context.Context, it *Item, atts []Attachment) (search.Doc, error) {
+	a, err := s.Agencies.Agency(ctx, it.AgencyID)
+	if err != nil {
+		return search.Doc{}, err
 	}
 	var body strings.Builder
 	body.WriteString(it.Summary)
@@ -908,10 +919,10 @@ func (s *Service) indexWith(ctx context.Context, tx db.Tx, it *Item, atts []Atta
 		body.WriteString("\n")
 		body.WriteString(at.Text)
 	}
-	return search.Index(ctx, tx, search.Doc{Source: "item", SourceID: it.ID, AgencyID: it.AgencyID,
+	return search.Doc{Source: "item", SourceID: it.ID, AgencyID: it.AgencyID,
 		URL: a.HomeURL() + "items/" + strconv.FormatInt(it.ID, 10), Title: it.Title, DocNumber: it.DocNumber,
 		Body: body.String(), PublishedOn: it.PublishedOn, Kind: it.Genre, TopicID: it.TopicID, ColumnIDs: it.ColumnIDs,
-		FivePublics: it.FivePublics})
+		FivePublics: it.FivePublics}, nil
 }
 
 // PublishDue publishes scheduled items whose time has come (a periodic job).
