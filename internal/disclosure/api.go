@@ -35,6 +35,7 @@ type ItemJSON struct {
 	FivePublics   []string         `json:"five_publics,omitempty"`
 	StatutoryItem string           `json:"statutory_item,omitempty"`
 	Validity      string           `json:"validity,omitempty"`
+	Method        string           `json:"method"`
 	Keywords      string           `json:"keywords,omitempty"`
 	Summary       string           `json:"summary,omitempty"`
 	URL           string           `json:"url"`
@@ -55,7 +56,7 @@ type AttachmentJSON struct {
 func (h *Handlers) itemJSON(a AgencyRef, it *Item) ItemJSON {
 	return ItemJSON{ID: it.ID, Agency: a.Slug, IndexNumber: it.IndexNumber, Title: it.Title, Publisher: it.Publisher,
 		DocNumber: it.DocNumber, SignedOn: it.SignedOn, PublishedOn: it.PublishedOn, PublishedAt: it.PublishedAt, Genre: it.Genre,
-		FivePublics: it.FivePublics, StatutoryItem: it.StatutoryItem, Validity: it.Validity, Keywords: it.Keywords,
+		FivePublics: it.FivePublics, StatutoryItem: it.StatutoryItem, Validity: it.Validity, Method: it.Method, Keywords: it.Keywords,
 		Summary: it.Summary, URL: h.base() + itemURL(a, it.ID), Superseded: it.Status == Superseded}
 }
 

@@ -149,6 +149,7 @@ type formData struct {
 	Columns []*Column
 	Topics  []Topic
 	Genres  []string
+	Methods []string
 	Five    []struct {
 		Code  FivePublic
 		Label string
@@ -172,7 +173,7 @@ type formData struct {
 func (h *Handlers) formData(r *http.Request, a AgencyRef, it *Item) (formData, error) {
 	ctx := r.Context()
 	d := formData{Agency: a, Item: it, Genres: Genres, Five: FivePublics, Statutory: StatutoryItems, Sources: SourceTypes,
-		Valid: Validities, Accept: blob.AcceptAttr}
+		Valid: Validities, Methods: Methods, Accept: blob.AcceptAttr}
 	var err error
 	if d.Columns, err = h.svc.Catalogue(ctx, a.ID); err != nil {
 		return d, err
@@ -227,7 +228,7 @@ func formValues(it *Item) map[string][]string {
 	v := map[string][]string{
 		"title": {it.Title}, "publisher": {it.Publisher}, "doc_number": {it.DocNumber}, "signed_on": {it.SignedOn.String()},
 		"formed_on": {it.FormedOn.String()}, "topic_id": {strconv.FormatInt(it.TopicID, 10)}, "genre": {it.Genre},
-		"statutory_item": {it.StatutoryItem}, "validity": {it.Validity}, "keywords": {it.Keywords}, "summary": {it.Summary},
+		"statutory_item": {it.StatutoryItem}, "validity": {it.Validity}, "method": {it.Method}, "keywords": {it.Keywords}, "summary": {it.Summary},
 		"body": {it.Body}, "source_type": {it.SourceType}, "five_publics": it.FivePublics,
 	}
 	for _, c := range it.ColumnIDs {
@@ -263,7 +264,7 @@ func draftFromForm(r *http.Request) DraftFields {
 		Title: web.Field(r, "title"), Publisher: web.Field(r, "publisher"), DocNumber: web.Field(r, "doc_number"),
 		SignedOn: web.Field(r, "signed_on"), FormedOn: web.Field(r, "formed_on"), TopicID: web.FieldID(r, "topic_id"),
 		Genre: web.Field(r, "genre"), FivePublics: r.PostForm["five_publics"], StatutoryItem: web.Field(r, "statutory_item"),
-		Validity: web.Field(r, "validity"), Keywords: web.Field(r, "keywords"), Summary: web.Field(r, "summary"),
+		Validity: web.Field(r, "validity"), Method: web.Field(r, "method"), Keywords: web.Field(r, "keywords"), Summary: web.Field(r, "summary"),
 		Body: r.PostFormValue("body"), SourceType: web.Field(r, "source_type"),
 	}
 	for _, s := range r.PostForm["column_ids"] {
@@ -280,7 +281,7 @@ func draftFromForm(r *http.Request) DraftFields {
 }
 
 var itemFieldOrder = []string{"title", "publisher", "doc_number", "signed_on", "formed_on", "topic_id", "genre", "five_publics",
-	"statutory_item", "validity", "source_type", "column_ids", "keywords", "summary", "body", "related_ids"}
+	"statutory_item", "validity", "method", "source_type", "column_ids", "keywords", "summary", "body", "related_ids"}
 
 func (h *Handlers) consoleCreate(w http.ResponseWriter, r *http.Request) {
 	if err := web.ParseForm(r); err != nil {

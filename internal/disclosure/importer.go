@@ -45,6 +45,7 @@ type ImportRow struct {
 	FivePublics   []string `json:"five_publics"`
 	StatutoryItem string   `json:"statutory_item"`
 	Validity      string   `json:"validity"`
+	Method        string   `json:"method"`
 	Keywords      string   `json:"keywords"`
 	Summary       string   `json:"summary"`
 	Body          string   `json:"body"`
@@ -77,7 +78,7 @@ var headerAliases = map[string]string{
 	"signed_on": "signed_on", "成文日期": "signed_on", "published_on": "published_on", "发布日期": "published_on",
 	"formed_on": "formed_on", "生成日期": "formed_on", "topic": "topic", "主题分类": "topic", "genre": "genre", "体裁": "genre",
 	"five_publics": "five_publics", "五公开": "five_publics", "statutory_item": "statutory_item", "法定公开事项": "statutory_item",
-	"validity": "validity", "有效性": "validity", "keywords": "keywords", "关键词": "keywords", "summary": "summary", "内容概述": "summary",
+	"validity": "validity", "有效性": "validity", "method": "method", "公开方式": "method", "keywords": "keywords", "关键词": "keywords", "summary": "summary", "内容概述": "summary",
 	"body": "body", "正文": "body", "source_type": "source_type", "信息来源": "source_type", "columns": "columns", "栏目": "columns",
 	"attachments": "attachments", "附件": "attachments",
 }
@@ -242,6 +243,8 @@ func readXLSX(path string) ([]ImportRow, error) {
 				row.FivePublics = splitList(v)
 			case "statutory_item":
 				row.StatutoryItem = v
+			case "method":
+				row.Method = v
 			case "validity":
 				row.Validity = v
 			case "keywords":
@@ -621,7 +624,7 @@ func (s *Service) prepare(ctx context.Context, actor *auth.Principal, row Import
 	}
 	in := DraftFields{Title: row.Title, Publisher: row.Publisher, DocNumber: row.DocNumber, SignedOn: row.SignedOn, FormedOn: formed,
 		Genre: row.Genre, FivePublics: mapFivePublics(row.FivePublics), StatutoryItem: row.StatutoryItem, Validity: mapValidity(row.Validity),
-		Keywords: row.Keywords, Summary: row.Summary, Body: row.Body, SourceType: source, ColumnIDs: []int64{1}}
+		Keywords: row.Keywords, Summary: row.Summary, Body: row.Body, SourceType: source, Method: strings.TrimSpace(row.Method), ColumnIDs: []int64{1}}
 	signed, formedOn, err := in.Validate(published.AddDays(1), func(int64) bool { return true })
 	if err != nil {
 		return nil, err
@@ -632,7 +635,7 @@ func (s *Service) prepare(ctx context.Context, actor *auth.Principal, row Import
 	it := &Item{AgencyID: a.ID, IndexNumber: idx, Title: in.Title, Publisher: in.Publisher, DocNumber: in.DocNumber,
 		SignedOn: signed, FormedOn: formedOn, PublishedOn: published, Genre: in.Genre, FivePublics: in.FivePublics,
 		StatutoryItem: in.StatutoryItem, Validity: in.Validity, Keywords: in.Keywords, Summary: in.Summary, Body: in.Body,
-		SourceType: in.SourceType, Status: Published}
+		SourceType: in.SourceType, Method: in.Method, Status: Published}
 	if it.Publisher == "" {
 		it.Publisher = a.Name
 	}
@@ -720,12 +723,12 @@ func (s *Service) writeBatch(ctx context.Context, actor *auth.Principal, rows []
 			now := db.Now()
 			if err := tx.QueryRowContext(ctx, `INSERT INTO items (agency_id, index_number, title, publisher, doc_number, signed_on,
 				published_on, formed_on, topic_id, genre, five_publics, statutory_item, validity, keywords, summary, body,
-				source_type, status, published_at, version, created_by, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 1, $20, $21, $21) RETURNING id`,
+				source_type, status, published_at, version, created_by, created_at, updated_at, method)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 1, $20, $21, $21, $22) RETURNING id`,
 				it.AgencyID, it.IndexNumber, it.Title, it.Publisher, it.DocNumber, nullDate(it.SignedOn), it.PublishedOn,
 				nullDate(it.FormedOn), nullID(it.TopicID), it.Genre, strings.Join(it.FivePublics, ","), it.StatutoryItem,
 				it.Validity, it.Keywords, it.Summary, it.Body, it.SourceType, string(Published), it.PublishedAt,
-				nullID(actor.UserID), now).Scan(&it.ID); err != nil {
+				nullID(actor.UserID), now, methodOrDefault(it.Method)).Scan(&it.ID); err != nil {
 				return err
 			}
 			created++

@@ -134,6 +134,13 @@ var SourceTypes = []struct{ Code, Label string }{
 	{"self", "本机关制作"}, {"party", "从公民、法人或其他组织获取"}, {"organ", "从其他行政机关获取"},
 }
 
+// Methods are the 公开方式 of an item: proactive disclosure, or information
+// first given on application and then published for everyone (条例 Art. 44).
+var Methods = []string{"主动公开", "依申请公开转主动公开"}
+
+// DefaultMethod is the 公开方式 of an item unless the editor says otherwise.
+const DefaultMethod = "主动公开"
+
 // Validity is the 有效性 of a document; normative documents use it later.
 var Validities = []struct{ Code, Label string }{
 	{"", "不适用"}, {"valid", "现行有效"}, {"amended", "已修改"}, {"repealed", "已废止"}, {"expired", "已失效"}, {"not_yet_effective", "尚未生效"},
@@ -228,6 +235,7 @@ type DraftFields struct {
 	FivePublics   []string
 	StatutoryItem string
 	Validity      string
+	Method        string
 	Keywords      string
 	Summary       string
 	Body          string
@@ -328,6 +336,12 @@ func (d *DraftFields) Validate(today civil.Date, knownTopic func(int64) bool) (s
 	}
 	if ValidityLabel(d.Validity) == d.Validity && d.Validity != "" {
 		f["validity"] = "请从列表中选择有效性"
+	}
+	if d.Method == "" {
+		d.Method = DefaultMethod
+	}
+	if !contains(Methods, d.Method) {
+		f["method"] = "请从列表中选择公开方式"
 	}
 	ok := false
 	for _, s := range SourceTypes {

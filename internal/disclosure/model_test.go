@@ -97,6 +97,9 @@ func TestDraftValidation(t *testing.T) {
 	if _, _, err := d.Validate(today, nil); err != nil {
 		t.Fatalf("good draft: %v", apperr.FieldsOf(err))
 	}
+	if d.Method != DefaultMethod {
+		t.Errorf("method defaults to %q", d.Method)
+	}
 	cases := []struct {
 		mod   func(*DraftFields)
 		field string
@@ -115,6 +118,7 @@ func TestDraftValidation(t *testing.T) {
 		{func(d *DraftFields) { d.FivePublics = []string{"everything"} }, "five_publics"},
 		{func(d *DraftFields) { d.StatutoryItem = "20.99" }, "statutory_item"},
 		{func(d *DraftFields) { d.Validity = "eternal" }, "validity"},
+		{func(d *DraftFields) { d.Method = "<b>公开</b>" }, "method"},
 		{func(d *DraftFields) { d.SourceType = "" }, "source_type"},
 		{func(d *DraftFields) { d.ColumnIDs = nil }, "column_ids"},
 		{func(d *DraftFields) { d.TopicID = 42 }, "topic_id"},

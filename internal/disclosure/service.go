@@ -414,6 +414,7 @@ func (s *Service) applyDraft(ctx context.Context, q db.Querier, it *Item, in Dra
 	it.SignedOn, it.FormedOn = signed, formed
 	it.TopicID, it.Genre, it.FivePublics, it.StatutoryItem = in.TopicID, in.Genre, in.FivePublics, in.StatutoryItem
 	it.Validity, it.Keywords, it.Summary, it.Body, it.SourceType = in.Validity, in.Keywords, in.Summary, in.Body, in.SourceType
+	it.Method = in.Method
 	it.ColumnIDs, it.RelatedIDs = dedupe(in.ColumnIDs), dedupe(in.RelatedIDs)
 	if it.Publisher == "" {
 		if a, err := s.Agencies.Agency(ctx, it.AgencyID); err == nil {

@@ -110,10 +110,10 @@ func nullID(id int64) any {
 func writeFields(ctx context.Context, tx db.Tx, it *Item) error {
 	_, err := tx.ExecContext(ctx, `UPDATE items SET title = $1, publisher = $2, doc_number = $3, signed_on = $4, formed_on = $5,
 		due_on = $6, topic_id = $7, genre = $8, five_publics = $9, statutory_item = $10, validity = $11, keywords = $12,
-		summary = $13, body = $14, source_type = $15, updated_at = $16 WHERE id = $17`,
+		summary = $13, body = $14, source_type = $15, updated_at = $16, method = $18 WHERE id = $17`,
 		it.Title, it.Publisher, it.DocNumber, nullDate(it.SignedOn), nullDate(it.FormedOn), nullDate(it.DueOn), nullID(it.TopicID),
 		it.Genre, strings.Join(it.FivePublics, ","), it.StatutoryItem, it.Validity, it.Keywords, it.Summary, it.Body,
-		it.SourceType, db.Now(), it.ID)
+		it.SourceType, db.Now(), it.ID, methodOrDefault(it.Method))
 	if err != nil {
 		return err
 	}
@@ -615,4 +615,11 @@ func listPublic(ctx context.Context, q db.Querier, f ListFilter) ([]*Item, int, 
 	out, err := queryItems(ctx, q, "SELECT "+itemColumnsOf("i.")+from+order+
 		" LIMIT $"+strconv.Itoa(len(args)-1)+" OFFSET $"+strconv.Itoa(len(args)), args...)
 	return out, total, err
+}
+
+func methodOrDefault(m string) string {
+	if m == "" {
+		return DefaultMethod
+	}
+	return m
 }
