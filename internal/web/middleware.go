@@ -26,21 +26,46 @@ const SessionCookie = "gk_session"
 type ctxKey int
 
 const (
-	keyRequestID ctxKey = iota
+	keyRequestID ctxKey = iota // a *requestInfo (or, in tests, a string)
 	keyClientIP
 	keySessionToken
 	keySessionExpired
 )
 
+// requestInfo is what the middleware knows about a request: one context
+// value (and one allocation) instead of one per field.
+type requestInfo struct {
+	id, ip string
+	idH    [1]string // the X-Request-ID header value, shared with the response
+	// route is the pattern that answered, set by dispatch; routed says
+	// dispatch ran (the route is "" if no pattern matched).
+	route  string
+	routed bool
+	rw     responseWriter // observe's, allocated with the rest
+}
+
+func infoOf(ctx context.Context) *requestInfo {
+	i, _ := ctx.Value(keyRequestID).(*requestInfo)
+	return i
+}
+
 // RequestID returns the ID of the request (shown on error pages as 错误编号).
 func RequestID(ctx context.Context) string {
-	s, _ := ctx.Value(keyRequestID).(string)
-	return s
+	switch v := ctx.Value(keyRequestID).(type) {
+	case *requestInfo:
+		return v.id
+	case string:
+		return v
+	}
+	return ""
 }
 
 // ClientIP returns the client address, taking X-Forwarded-For from trusted
 // proxies into account.
 func ClientIP(ctx context.Context) string {
+	if i := infoOf(ctx); i != nil {
+		return i.ip
+	}
 	s, _ := ctx.Value(keyClientIP).(string)
 	return s
 }
@@ -79,9 +104,14 @@ func (a *App) Handler() http.Handler {
 }
 
 // dispatch routes the request, answering unknown paths and methods with the
-// Chinese error pages instead of the mux's plain text.
+// Chinese error pages instead of the mux's plain text. It notes the route for
+// observe, so that the mux is asked once here and once to serve (which also
+// sets the path values), not a third time for the metrics.
 func (a *App) dispatch(w http.ResponseWriter, r *http.Request) {
 	h, pattern := a.mux.Handler(r)
+	if i := infoOf(r.Context()); i != nil {
+		i.route, i.routed = pattern, true
+	}
 	if pattern == "" {
 		rec := &statusRecorder{header: http.Header{}}
 		h.ServeHTTP(rec, r)
@@ -128,12 +158,13 @@ func (a *App) recoverPanics(next http.Handler) http.Handler {
 func (a *App) identify(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var b [8]byte
+		var id [16]byte
 		rand.Read(b[:])
-		id := hex.EncodeToString(b[:])
-		w.Header().Set("X-Request-ID", id)
-		ctx := context.WithValue(r.Context(), keyRequestID, id)
-		ctx = context.WithValue(ctx, keyClientIP, a.clientIP(r))
-		next.ServeHTTP(w, r.WithContext(ctx))
+		hex.Encode(id[:], b[:])
+		info := &requestInfo{id: string(id[:]), ip: a.clientIP(r)}
+		info.idH[0] = info.id
+		w.Header()["X-Request-Id"] = info.idH[:]
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyRequestID, info)))
 	})
 }
 
@@ -146,25 +177,46 @@ func (a *App) clientIP(r *http.Request) string {
 	if err != nil {
 		return host
 	}
-	addr = addr.Unmap()
-	if !a.trusted(addr) {
-		return addr.String()
+	if !a.trusted(addr.Unmap()) {
+		return addrString(addr, host)
 	}
-	// Walk X-Forwarded-For from the right: the first address not belonging
-	// to a trusted proxy is the client.
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		h, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
+	// Walk X-Forwarded-For from the right (the last header line first): the
+	// first address not belonging to a trusted proxy is the client. An
+	// unparsable hop ends the walk at the last trusted one.
+	last, lastSrc := addr, host
+	xff := r.Header["X-Forwarded-For"]
+	for l := len(xff) - 1; l >= 0; l-- {
+		line := xff[l]
+		for {
+			hop := line
+			i := strings.LastIndexByte(line, ',')
+			if i >= 0 {
+				hop, line = line[i+1:], line[:i]
+			}
+			hop = strings.TrimSpace(hop)
+			h, err := netip.ParseAddr(hop)
+			if err != nil {
+				return addrString(last, lastSrc)
+			}
+			if !a.trusted(h.Unmap()) {
+				return addrString(h, hop)
+			}
+			last, lastSrc = h, hop
+			if i < 0 {
+				break
+			}
 		}
-		h = h.Unmap()
-		if !a.trusted(h) {
-			return h.String()
-		}
-		addr = h
 	}
-	return addr.String()
+	return addrString(last, lastSrc) // every hop a trusted proxy, or no header
+}
+
+// addrString is a.Unmap().String(), without allocating for the usual case: an
+// IPv4 address parsed from src, which netip only accepts in canonical form.
+func addrString(a netip.Addr, src string) string {
+	if a.Is4() {
+		return src
+	}
+	return a.Unmap().String()
 }
 
 func (a *App) trusted(addr netip.Addr) bool {
@@ -181,20 +233,36 @@ const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"font-src 'self'; connect-src 'self'; media-src 'self'; object-src 'none'; base-uri 'none'; " +
 	"form-action 'self'; frame-ancestors 'none'"
 
+// Header values set on every response, shared by all of them: a slice with
+// len == cap, so that an Add by a handler copies it rather than writing
+// into it (nothing assigns to an element of a header slice).
+var (
+	cspH         = []string{ContentSecurityPolicy}
+	nosniffH     = []string{"nosniff"}
+	frameDenyH   = []string{"DENY"}
+	referrerH    = []string{"strict-origin-when-cross-origin"}
+	openerH      = []string{"same-origin"}
+	permissionsH = []string{"camera=(), microphone=(), geolocation=(), payment=()"}
+	hstsH        = []string{"max-age=31536000; includeSubDomains"}
+	noStoreH     = []string{"no-store"}
+)
+
 func (a *App) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Canonical keys, assigned directly: Header.Set would canonicalize
+		// the key and allocate a value slice for each.
 		h := w.Header()
-		h.Set("Content-Security-Policy", ContentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+		h["Content-Security-Policy"] = cspH
+		h["X-Content-Type-Options"] = nosniffH
+		h["X-Frame-Options"] = frameDenyH
+		h["Referrer-Policy"] = referrerH
+		h["Cross-Origin-Opener-Policy"] = openerH
+		h["Permissions-Policy"] = permissionsH
 		if r.TLS != nil || a.Secure {
-			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+			h["Strict-Transport-Security"] = hstsH
 		}
 		if strings.HasPrefix(r.URL.Path, "/console") || strings.HasPrefix(r.URL.Path, "/api/") {
-			h.Set("Cache-Control", "no-store")
+			h["Cache-Control"] = noStoreH
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -260,16 +328,32 @@ func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 func (a *App) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rw := &responseWriter{ResponseWriter: w}
-		_, pattern := a.mux.Handler(r)
-		if pattern == "" {
-			pattern = "unmatched"
+		ctx := r.Context()
+		info := infoOf(ctx)
+		var rw *responseWriter
+		if info != nil {
+			info.rw = responseWriter{ResponseWriter: w}
+			rw = &info.rw
+		} else {
+			rw = &responseWriter{ResponseWriter: w}
 		}
 		next.ServeHTTP(rw, r)
+		end := time.Now()
 		if rw.status == 0 {
 			rw.status = http.StatusOK
 		}
-		d := time.Since(start)
+		d := end.Sub(start)
+		var pattern string
+		if info != nil && info.routed {
+			pattern = info.route
+		} else {
+			// Refused before routing (cross-origin check, URL check) or a
+			// panic on the way: ask the mux which route it was for.
+			_, pattern = a.mux.Handler(r)
+		}
+		if pattern == "" {
+			pattern = "unmatched"
+		}
 		if a.Metrics != nil {
 			a.Metrics.observe(pattern, r.Method, rw.status, d)
 		}
@@ -279,9 +363,24 @@ func (a *App) observe(next http.Handler) http.Handler {
 		} else if pattern == "GET /static/{file...}" || pattern == "GET /healthz" || pattern == "GET /metrics" {
 			level = slog.LevelDebug
 		}
-		a.Logger.Log(r.Context(), level, "request", slog.String("method", r.Method), slog.String("route", pattern),
+		// The handler directly, not Logger.Log: that would also look up the
+		// caller's program counter, which costs more than the rest and tells
+		// nothing about a request.
+		lh := a.Logger.Handler()
+		if !lh.Enabled(ctx, level) {
+			return
+		}
+		var id, ip string
+		if info != nil {
+			id, ip = info.id, info.ip
+		} else {
+			id, ip = RequestID(ctx), ClientIP(ctx)
+		}
+		rec := slog.NewRecord(end, level, "request", 0)
+		rec.AddAttrs(slog.String("method", r.Method), slog.String("route", pattern),
 			slog.String("path", r.URL.Path), slog.Int("status", rw.status), slog.Duration("duration", d),
-			slog.Int64("bytes", rw.bytes), slog.String("ip", ClientIP(r.Context())), slog.String("request_id", RequestID(r.Context())))
+			slog.Int64("bytes", rw.bytes), slog.String("ip", ip), slog.String("request_id", id))
+		lh.Handle(ctx, rec)
 	})
 }
 
@@ -330,7 +429,9 @@ func (a *App) guard(rt Route, h http.HandlerFunc) http.Handler {
 		if p != nil {
 			ctx = auth.WithPrincipal(ctx, p)
 		}
-		r = r.WithContext(ctx)
+		if ctx != r.Context() {
+			r = r.WithContext(ctx) // a copy of the request: only when needed
+		}
 		if !auth.Allowed(p, rt.Perm) {
 			a.deny(w, r, rt, p)
 			return

@@ -14,8 +14,21 @@ const ElderlyCookie = "gk_elderly"
 
 // ElderlyMode reports whether the visitor switched the elderly mode on.
 func ElderlyMode(r *http.Request) bool {
+	if !cookieMentioned(r, ElderlyCookie) {
+		return false // most requests: no need to parse (and allocate) every cookie
+	}
 	c, err := r.Cookie(ElderlyCookie)
 	return err == nil && c.Value == "1"
+}
+
+// cookieMentioned reports whether a Cookie header of r contains name at all.
+func cookieMentioned(r *http.Request, name string) bool {
+	for _, line := range r.Header["Cookie"] {
+		if strings.Contains(line, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // RegisterPreferences adds the elderly-mode switch: a plain form POST, so it
