@@ -233,3 +233,11 @@ func TestImportItems(t *testing.T) {
 		t.Fatalf("search: %+v %v", res, err)
 	}
 }
+
+func TestMemoryLimit(t *testing.T) {
+	for cache, want := range map[int64]int64{0: 256 << 20, 64 << 20: 256 << 20, 512 << 20: 1152 << 20} {
+		if got := memoryLimit(cache); got != want {
+			t.Errorf("page cache %d: limit %d, want %d", cache, got, want)
+		}
+	}
+}

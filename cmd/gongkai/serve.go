@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/gongkai/gongkai/internal/app"
+	"github.com/gongkai/gongkai/internal/web"
 )
 
 func init() {
@@ -24,6 +25,9 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	logger := newLogger(cfg, e.Stderr)
+	if e.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit(cfg.PageCacheBytes))
+	}
 	a, err := app.New(ctx, cfg, logger, app.Options{})
 	if err != nil {
 		return err
@@ -43,6 +47,18 @@ func runServe(ctx context.Context, e env, args []string) error {
 	return a.Serve(ctx, func(addr net.Addr) {
 		fmt.Fprintf(e.Stdout, "gongkai 正在运行：%s （监听 %s）\n", cfg.BaseURL, addr)
 	})
+}
+
+// memoryLimit is the soft memory limit of serve unless GOMEMLIMIT is set:
+// room for the page cache twice over (the garbage collector's headroom)
+// and 128 MB for everything else, at least 256 MB. Near the limit the
+// collector runs more often instead of letting the heap double; it never
+// fails an allocation because of it.
+func memoryLimit(pageCache int64) int64 {
+	if pageCache <= 0 {
+		pageCache = web.DefaultPageCacheBytes
+	}
+	return max(256<<20, 2*pageCache+128<<20)
 }
 
 func printCredentials(e env, creds []app.Credential, base string) {

@@ -227,7 +227,7 @@ func (a *App) build(ctx context.Context) error {
 	// Cached public pages depend on published content and on the agencies'
 	// settings (header, footer, navigation): either version changing makes
 	// every cached page stale.
-	a.Pages = web.NewPageCache(versions{a.Version, a.Agencies}, 256<<20)
+	a.Pages = web.NewPageCache(versions{a.Version, a.Agencies}, cfg.PageCacheBytes)
 	if a.agencyHandlers, err = agency.Register(w, a.Agencies, []agency.PortalLink{{Label: "政府信息公开", Path: "gk/"}}, a.Pages.Wrap); err != nil {
 		return err
 	}
@@ -393,10 +393,17 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener, ready func(add
 		}
 	}()
 	errc := make(chan error, 1)
+	var fast *web.FastPath // cached public pages without net/http; not with TLS
+	if a.Config.FastPath && !a.Config.UseTLS() {
+		fast = &web.FastPath{App: a.Web, Cache: a.Pages, Server: srv}
+	}
 	go func() {
-		if a.Config.UseTLS() {
+		switch {
+		case a.Config.UseTLS():
 			errc <- srv.ServeTLS(ln, a.Config.TLSCert, a.Config.TLSKey)
-		} else {
+		case fast != nil:
+			errc <- fast.Serve(ln)
+		default:
 			errc <- srv.Serve(ln)
 		}
 	}()
@@ -409,7 +416,11 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener, ready func(add
 	case <-ctx.Done():
 		a.Logger.Info("shutting down: finishing in-flight requests")
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		serveErr = srv.Shutdown(shutdownCtx)
+		if fast != nil {
+			serveErr = fast.Shutdown(shutdownCtx)
+		} else {
+			serveErr = srv.Shutdown(shutdownCtx)
+		}
 		cancel()
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {

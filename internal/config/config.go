@@ -60,6 +60,13 @@ type Config struct {
 
 	// Demo loads the demo dataset into an empty database (serve only).
 	Demo bool
+
+	// PageCacheBytes is the memory budget of the public-page cache
+	// (0 = web.DefaultPageCacheBytes).
+	PageCacheBytes int64
+	// FastPath serves cached public pages on plain HTTP without net/http
+	// (see web.FastPath); off with TLS, and for tests that build a Config.
+	FastPath bool
 }
 
 // SMTP is the outgoing mail server.
@@ -131,6 +138,7 @@ type Flags struct {
 	metricsAllow   string
 	retentionDays  int
 	uploadMB       int
+	pageCacheMB    int
 	fs             *flag.FlagSet
 }
 
@@ -164,6 +172,8 @@ func Bind(fs *flag.FlagSet, getenv Getenv, withDemo bool) *Flags {
 	fs.IntVar(&f.uploadMB, "max-upload-mb", r.int("GONGKAI_MAX_UPLOAD_MB", 50), "largest upload in MB [GONGKAI_MAX_UPLOAD_MB]")
 	if withDemo {
 		fs.BoolVar(&c.Demo, "demo", r.bool("GONGKAI_DEMO", false), "load the demo dataset into an empty database [GONGKAI_DEMO]")
+		fs.IntVar(&f.pageCacheMB, "page-cache-mb", r.int("GONGKAI_PAGE_CACHE_MB", 64), "memory for cached public pages, in MB (1–4096) [GONGKAI_PAGE_CACHE_MB]")
+		fs.BoolVar(&c.FastPath, "fast-path", r.bool("GONGKAI_FAST_PATH", true), "serve cached public pages on plain HTTP without net/http [GONGKAI_FAST_PATH]")
 	}
 	return f
 }
@@ -174,6 +184,12 @@ func (f *Flags) Finish() (*Config, error) {
 	errs := append([]error(nil), f.env.errs...)
 	c.AuditRetention = time.Duration(f.retentionDays) * 24 * time.Hour
 	c.MaxUploadBytes = int64(f.uploadMB) << 20
+	if f.pageCacheMB != 0 {
+		if f.pageCacheMB < 1 || f.pageCacheMB > 4096 {
+			errs = append(errs, fmt.Errorf("page cache must be 1–4096 MB, not %d", f.pageCacheMB))
+		}
+		c.PageCacheBytes = int64(f.pageCacheMB) << 20
+	}
 	var err error
 	if c.TrustedProxies, err = parsePrefixes("trusted proxy", f.trustedProxies); err != nil {
 		errs = append(errs, err)

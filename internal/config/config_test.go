@@ -61,12 +61,31 @@ func TestValidation(t *testing.T) {
 		{nil, []string{"--smtp-host", "mail"}, "--smtp-from"},
 		{nil, []string{"--trusted-proxies", "10.0.0.0/8, nonsense"}, "nonsense"},
 		{nil, []string{"--base-url", "ftp://x"}, "--base-url"},
+		{nil, []string{"--page-cache-mb", "5000"}, "page cache"},
+		{map[string]string{"GONGKAI_PAGE_CACHE_MB": "-1"}, nil, "page cache"},
 	}
 	for _, tc := range cases {
 		_, err := parse(t, tc.env, tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v %v: want error containing %q, got %v", tc.env, tc.args, tc.want, err)
 		}
+	}
+}
+
+func TestPageCacheAndFastPath(t *testing.T) {
+	c, err := parse(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PageCacheBytes != 64<<20 || !c.FastPath {
+		t.Errorf("defaults: %d bytes, fast path %v", c.PageCacheBytes, c.FastPath)
+	}
+	c, err = parse(t, map[string]string{"GONGKAI_FAST_PATH": "false"}, "--page-cache-mb", "512")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PageCacheBytes != 512<<20 || c.FastPath {
+		t.Errorf("set: %d bytes, fast path %v", c.PageCacheBytes, c.FastPath)
 	}
 }
 

@@ -169,9 +169,14 @@ func (a *App) identify(next http.Handler) http.Handler {
 }
 
 func (a *App) clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	return a.clientIPOf(r.RemoteAddr, r.Header["X-Forwarded-For"])
+}
+
+// clientIPOf is clientIP for a peer address and the X-Forwarded-For lines.
+func (a *App) clientIPOf(remoteAddr string, xff []string) string {
+	host, _, err := net.SplitHostPort(remoteAddr)
 	if err != nil {
-		host = r.RemoteAddr
+		host = remoteAddr
 	}
 	addr, err := netip.ParseAddr(host)
 	if err != nil {
@@ -184,7 +189,6 @@ func (a *App) clientIP(r *http.Request) string {
 	// first address not belonging to a trusted proxy is the client. An
 	// unparsable hop ends the walk at the last trusted one.
 	last, lastSrc := addr, host
-	xff := r.Header["X-Forwarded-For"]
 	for l := len(xff) - 1; l >= 0; l-- {
 		line := xff[l]
 		for {
@@ -354,34 +358,40 @@ func (a *App) observe(next http.Handler) http.Handler {
 		if pattern == "" {
 			pattern = "unmatched"
 		}
-		if a.Metrics != nil {
-			a.Metrics.observe(pattern, r.Method, rw.status, d)
-		}
-		level := slog.LevelInfo
-		if rw.status >= 500 {
-			level = slog.LevelError
-		} else if pattern == "GET /static/{file...}" || pattern == "GET /healthz" || pattern == "GET /metrics" {
-			level = slog.LevelDebug
-		}
-		// The handler directly, not Logger.Log: that would also look up the
-		// caller's program counter, which costs more than the rest and tells
-		// nothing about a request.
-		lh := a.Logger.Handler()
-		if !lh.Enabled(ctx, level) {
-			return
-		}
 		var id, ip string
 		if info != nil {
 			id, ip = info.id, info.ip
 		} else {
 			id, ip = RequestID(ctx), ClientIP(ctx)
 		}
-		rec := slog.NewRecord(end, level, "request", 0)
-		rec.AddAttrs(slog.String("method", r.Method), slog.String("route", pattern),
-			slog.String("path", r.URL.Path), slog.Int("status", rw.status), slog.Duration("duration", d),
-			slog.Int64("bytes", rw.bytes), slog.String("ip", ip), slog.String("request_id", id))
-		lh.Handle(ctx, rec)
+		a.record(ctx, end, d, r.Method, pattern, r.URL.Path, rw.status, rw.bytes, ip, id)
 	})
+}
+
+// record counts a finished request in the metrics and writes its
+// access-log line (the fast path calls it too).
+func (a *App) record(ctx context.Context, end time.Time, d time.Duration, method, route, path string, status int, bytes int64, ip, id string) {
+	if a.Metrics != nil {
+		a.Metrics.observe(route, method, status, d)
+	}
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	} else if route == "GET /static/{file...}" || route == "GET /healthz" || route == "GET /metrics" {
+		level = slog.LevelDebug
+	}
+	// The handler directly, not Logger.Log: that would also look up the
+	// caller's program counter, which costs more than the rest and tells
+	// nothing about a request.
+	lh := a.Logger.Handler()
+	if !lh.Enabled(ctx, level) {
+		return
+	}
+	rec := slog.NewRecord(end, level, "request", 0)
+	rec.AddAttrs(slog.String("method", method), slog.String("route", route),
+		slog.String("path", path), slog.Int("status", status), slog.Duration("duration", d),
+		slog.Int64("bytes", bytes), slog.String("ip", ip), slog.String("request_id", id))
+	lh.Handle(ctx, rec)
 }
 
 // guard wraps a route's handler with its body limits, content-type check,

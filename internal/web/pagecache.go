@@ -245,6 +245,7 @@ type pageEntry struct {
 	header  http.Header
 	deleted []string
 	headers []pageHeader // header as a list: cheaper to walk than a map
+	route   string       // the route pattern that rendered it (for the fast path's metrics)
 
 	etagH, etagGzH, lastModH, varyH, cacheControlH, lenH, gzLenH []string
 }
@@ -373,6 +374,9 @@ func (c *PageCache) serveHTTP(w http.ResponseWriter, r *http.Request, next http.
 		c.mu.Unlock()
 		rec.writeTo(w)
 		return
+	}
+	if i := infoOf(r.Context()); i != nil && i.routed {
+		e.route = i.route
 	}
 	c.store(e)
 	finish(e) // before writing to this client, which may be slow
