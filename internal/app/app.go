@@ -89,6 +89,13 @@ func OpenCore(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 	if len(applied) > 0 {
 		logger.Info("database migrated", "dialect", d.Dialect, "applied", applied)
 	}
+	if d.Dialect == db.SQLite {
+		// Statistics for the planner if they are missing or stale (cheap
+		// when they are not); PostgreSQL keeps its own.
+		if err := d.Optimize(ctx); err != nil {
+			logger.Warn("database statistics not refreshed", "error", err)
+		}
+	}
 	c := &Core{Config: cfg, Logger: logger, DB: d}
 	var box *auth.SecretBox
 	if opts.NeedKey {
@@ -348,9 +355,13 @@ func (a *App) registerJobs() {
 		return err
 	})
 	// A day of publishing leaves the SQLite full-text index in many small
-	// segments; merging them keeps searches fast (no-op on PostgreSQL).
+	// segments; merging them keeps searches fast (no-op on PostgreSQL). The
+	// planner's statistics are refreshed at the same time.
 	a.Jobs.Daily("search.optimize", 4, 10, func(ctx context.Context) error {
-		return search.Optimize(ctx, a.DB)
+		if err := search.Optimize(ctx, a.DB); err != nil {
+			return err
+		}
+		return a.DB.Optimize(ctx)
 	})
 	a.Jobs.Daily("blob.orphans", 3, 50, func(ctx context.Context) error {
 		_, err := blob.DeleteOrphans(ctx, a.DB, a.Blobs, 24*time.Hour)

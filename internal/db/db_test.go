@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -139,4 +140,27 @@ func TestPostgresUnreachableIsAnError(t *testing.T) {
 	if err == nil {
 		t.Fatal("opened an unreachable database")
 	}
+}
+
+// TestOptimize: the statistics refresh runs on both databases, and on
+// SQLite it gives the planner statistics for a table that has rows.
+func TestOptimize(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		for i := range 50 {
+			if _, err := d.W.ExecContext(ctx, "INSERT INTO platform_settings (key, value) VALUES ($1, $2)",
+				fmt.Sprintf("optimize-test-%d", i), "x"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := d.Optimize(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if d.Dialect == db.SQLite {
+			var n int
+			if err := d.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'platform_settings'").Scan(&n); err != nil || n == 0 {
+				t.Errorf("no statistics for platform_settings: %d %v", n, err)
+			}
+		}
+	})
 }

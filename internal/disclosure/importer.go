@@ -450,7 +450,11 @@ func (s *Service) runImport(ctx context.Context, actor *auth.Principal, defaultA
 	if stageErr == nil && ctx.Err() == nil && rep.Created+rep.Updated >= optimizeAfter {
 		// Merge the full-text index the batches built (SQLite; a no-op on
 		// PostgreSQL): searches are faster on one b-tree than on hundreds.
+		// And refresh the planner's statistics, which a tenfold larger
+		// table makes stale.
 		if err := search.Optimize(ctx, s.DB); err != nil {
+			stageErr = err
+		} else if err := s.DB.Optimize(ctx); err != nil {
 			stageErr = err
 		}
 	}

@@ -1060,11 +1060,35 @@ func (s *Service) Pinned(ctx context.Context, columnID int64) ([]*Item, error) {
 }
 
 // PinnedInAgency returns the public items pinned in any of an agency's
-// columns (for its home page), newest first.
+// columns (for its home page), newest first. The pinned rows are few and
+// found through their own index first; asked in one query, the planner may
+// instead walk all the agency's items.
 func (s *Service) PinnedInAgency(ctx context.Context, agencyID int64, limit int) ([]*Item, error) {
-	return queryItems(ctx, s.DB.R, "SELECT "+itemColumnsOf("i.")+` FROM items i WHERE i.agency_id = $1 AND i.`+publicPredicate+`
-		AND i.id IN (SELECT item_id FROM item_columns WHERE pinned = $2 AND listed_at IS NOT NULL)
-		ORDER BY i.published_at DESC, i.id DESC LIMIT $3`, agencyID, true, limit)
+	rows, err := s.DB.R.QueryContext(ctx, `SELECT DISTINCT item_id FROM item_columns
+		WHERE pinned = TRUE AND listed_at IS NOT NULL LIMIT 1000`)
+	if err != nil {
+		return nil, db.Classify(err)
+	}
+	args := []any{agencyID, limit}
+	var ph []string
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, db.Classify(err)
+		}
+		args = append(args, id)
+		ph = append(ph, "$"+strconv.Itoa(len(args)))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, db.Classify(err)
+	}
+	if len(ph) == 0 {
+		return nil, nil
+	}
+	return queryItems(ctx, s.DB.R, "SELECT "+itemColumnsOf("i.")+` FROM items i WHERE i.id IN (`+strings.Join(ph, ",")+`)
+		AND i.agency_id = $1 AND i.`+publicPredicate+` ORDER BY i.published_at DESC, i.id DESC LIMIT $2`, args...)
 }
 
 // SetPinned pins or unpins an item in one of its columns.
