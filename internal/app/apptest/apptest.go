@@ -11,9 +11,9 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -26,6 +26,7 @@ import (
 	"github.com/gongkai/gongkai/internal/config"
 	"github.com/gongkai/gongkai/internal/db"
 	"github.com/gongkai/gongkai/internal/db/dbtest"
+	"github.com/gongkai/gongkai/internal/web"
 )
 
 // Password is the password of every account AddUser creates.
@@ -53,13 +54,13 @@ func (c *Clock) Advance(d time.Duration) {
 
 // Env is a running test application.
 type Env struct {
-	T       testing.TB
-	App     *app.App
-	Server  *httptest.Server
-	URL     string
-	Clock   *Clock
-	Dialect db.Dialect
-	Config  *config.Config
+	T        testing.TB
+	App      *app.App
+	FastPath *web.FastPath
+	URL      string
+	Clock    *Clock
+	Dialect  db.Dialect
+	Config   *config.Config
 	// Secrets maps user names to their TOTP secrets (after EnrolTOTP).
 	Secrets map[string]string
 }
@@ -111,12 +112,23 @@ func NewWith(t testing.TB, dialect db.Dialect, extra map[string]string) *Env {
 	if _, _, err := a.LoadDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(a.Handler())
+	// Served as gongkai serve does on plain HTTP: the fast path answers
+	// cached public pages, net/http the rest.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast := &web.FastPath{App: a.Web, Cache: a.Pages, Server: &http.Server{Handler: a.Handler(),
+		ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}}
+	go fast.Serve(ln)
 	t.Cleanup(func() {
-		srv.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		fast.Shutdown(ctx)
 		a.Close()
 	})
-	return &Env{T: t, App: a, Server: srv, URL: srv.URL, Clock: clock, Dialect: dialect, Config: cfg, Secrets: map[string]string{}}
+	return &Env{T: t, App: a, FastPath: fast, URL: "http://" + ln.Addr().String(), Clock: clock, Dialect: dialect, Config: cfg, Secrets: map[string]string{}}
 }
 
 // Config builds a validated configuration from environment values.
