@@ -2,6 +2,7 @@ package textzh
 
 import (
 	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -52,20 +53,8 @@ func newMatcher(q Query) *termMatcher {
 	return m
 }
 
-func runesEqual(a, b []rune) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func runesHasPrefix(a, p []rune) bool {
-	return len(a) >= len(p) && runesEqual(a[:len(p)], p)
+	return len(a) >= len(p) && slices.Equal(a[:len(p)], p)
 }
 
 // find scans the normalised runes and reports matches in order of their end
@@ -92,7 +81,7 @@ func (m *termMatcher) find(rs []rune, fn func(hit) bool) {
 				if j == k-1 && m.prefix[ti] {
 					ok = runesHasPrefix(tok, toks[j])
 				} else {
-					ok = runesEqual(tok, toks[j])
+					ok = slices.Equal(tok, toks[j])
 				}
 			}
 			if !ok {

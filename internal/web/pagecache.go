@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -444,7 +445,7 @@ func (c *PageCache) newEntry(rec *pageRecorder, key, version string, seq uint64,
 	body := bytes.Clone(rec.body.Bytes())
 	e := &pageEntry{key: key, version: version, seq: seq, body: body, header: http.Header{}}
 	for k, v := range h {
-		if pageSkipHeaders[k] || equalValues(rec.outer[k], v) {
+		if pageSkipHeaders[k] || slices.Equal(rec.outer[k], v) {
 			continue
 		}
 		e.header[k] = v
@@ -509,18 +510,6 @@ func (c *PageCache) newEntry(rec *pageRecorder, key, version string, seq uint64,
 		}
 	}
 	return e, true
-}
-
-func equalValues(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func containsFold(list []string, s string) bool {
