@@ -74,15 +74,19 @@ func (m *termMatcher) find(rs []rune, fn func(hit) bool) {
 			if k > n {
 				continue
 			}
-			ok := true
-			for j := 0; j < k && ok; j++ {
-				sp := ring[(n-k+j)%m.maxLen]
-				tok := rs[sp.start:sp.end]
-				if j == k-1 && m.prefix[ti] {
-					ok = runesHasPrefix(tok, toks[j])
-				} else {
-					ok = slices.Equal(tok, toks[j])
+			// The token just seen first: it rules out most terms at once.
+			cur := rs[s.start:s.end]
+			if m.prefix[ti] {
+				if !runesHasPrefix(cur, toks[k-1]) {
+					continue
 				}
+			} else if !slices.Equal(cur, toks[k-1]) {
+				continue
+			}
+			ok := true
+			for j := 0; j < k-1 && ok; j++ {
+				sp := ring[(n-k+j)%m.maxLen]
+				ok = slices.Equal(rs[sp.start:sp.end], toks[j])
 			}
 			if !ok {
 				continue

@@ -77,6 +77,8 @@ func normRune(r rune) rune {
 			return r + ('a' - 'A')
 		}
 		return r
+	case r >= 0x4E00 && r <= 0x9FFF: // CJK Unified Ideographs: most of a text, no case
+		return r
 	case r >= 0xFF01 && r <= 0xFF5E: // full-width ASCII
 		r -= 0xFEE0
 		if 'A' <= r && r <= 'Z' {
@@ -133,6 +135,8 @@ func classOf(r rune) class {
 			return digit
 		}
 		return sep
+	case r >= 0x4E00 && r <= 0x9FFF: // CJK Unified Ideographs, without a table lookup
+		return han
 	case unicode.Is(unicode.Han, r):
 		return han
 	case unicode.IsLetter(r):

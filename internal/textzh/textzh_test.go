@@ -388,3 +388,16 @@ func FuzzSnippet(f *testing.F) {
 		}
 	})
 }
+
+// TestIdeographFastPaths: the shortcuts for the CJK Unified Ideographs
+// block agree with the Unicode tables they skip.
+func TestIdeographFastPaths(t *testing.T) {
+	for r := rune(0x4E00); r <= 0x9FFF; r++ {
+		if !unicode.Is(unicode.Han, r) || unicode.ToLower(r) != r {
+			t.Fatalf("U+%04X: Han %v, lower U+%04X", r, unicode.Is(unicode.Han, r), unicode.ToLower(r))
+		}
+		if classOf(r) != han || normRune(r) != r {
+			t.Fatalf("U+%04X: class %v, norm U+%04X", r, classOf(r), normRune(r))
+		}
+	}
+}
