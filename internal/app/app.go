@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -178,6 +179,7 @@ type App struct {
 	Jobs     *jobs.Scheduler
 	Registry *prometheus.Registry
 	Pages    *web.PageCache
+	fast     atomic.Pointer[web.FastPath] // set while serving on plain HTTP
 
 	agencyHandlers *agency.Handlers
 	staffHandlers  *staff.Handlers
@@ -235,6 +237,7 @@ func (a *App) build(ctx context.Context) error {
 	// settings (header, footer, navigation): either version changing makes
 	// every cached page stale.
 	a.Pages = web.NewPageCache(versions{a.Version, a.Agencies}, cfg.PageCacheBytes)
+	a.registerPageMetrics()
 	if a.agencyHandlers, err = agency.Register(w, a.Agencies, []agency.PortalLink{{Label: "政府信息公开", Path: "gk/"}}, a.Pages.Wrap); err != nil {
 		return err
 	}
@@ -369,6 +372,45 @@ func (a *App) registerJobs() {
 	})
 }
 
+// NewFastPath returns the fast path in front of srv (see web.FastPath),
+// counted in the metrics.
+func (a *App) NewFastPath(srv *http.Server) *web.FastPath {
+	fp := &web.FastPath{App: a.Web, Cache: a.Pages, Server: srv}
+	a.fast.Store(fp)
+	return fp
+}
+
+// registerPageMetrics exports the page cache's and the fast path's counters.
+func (a *App) registerPageMetrics() {
+	stat := func(f func(web.PageCacheStats) float64) func() float64 {
+		return func() float64 { return f(a.Pages.Stats()) }
+	}
+	fast := func(f func(*web.FastPath) int64) func() float64 {
+		return func() float64 {
+			if fp := a.fast.Load(); fp != nil {
+				return float64(f(fp))
+			}
+			return 0
+		}
+	}
+	a.Registry.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gongkai_page_cache_hits_total",
+			Help: "Public pages answered from the page cache (200, 304 or HEAD)."}, stat(func(s web.PageCacheStats) float64 { return float64(s.Hits) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gongkai_page_cache_misses_total",
+			Help: "Public pages rendered for the page cache."}, stat(func(s web.PageCacheStats) float64 { return float64(s.Misses) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gongkai_page_cache_evictions_total",
+			Help: "Pages evicted from the page cache to stay within its budget."}, stat(func(s web.PageCacheStats) float64 { return float64(s.Evictions) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gongkai_page_cache_bytes",
+			Help: "Memory held by the page cache, as it counts it."}, stat(func(s web.PageCacheStats) float64 { return float64(s.Bytes) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gongkai_page_cache_entries",
+			Help: "Pages in the page cache."}, stat(func(s web.PageCacheStats) float64 { return float64(s.Entries) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gongkai_fast_path_requests_total",
+			Help: "Requests answered by the fast path without net/http."}, fast(func(f *web.FastPath) int64 { return f.Served.Load() })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gongkai_fast_path_handoffs_total",
+			Help: "Connections the fast path handed to net/http."}, fast(func(f *web.FastPath) int64 { return f.HandedOff.Load() })),
+	)
+}
+
 // Handler is the HTTP handler of the whole application.
 func (a *App) Handler() http.Handler { return a.Web.Handler() }
 
@@ -406,7 +448,7 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener, ready func(add
 	errc := make(chan error, 1)
 	var fast *web.FastPath // cached public pages without net/http; not with TLS
 	if a.Config.FastPath && !a.Config.UseTLS() {
-		fast = &web.FastPath{App: a.Web, Cache: a.Pages, Server: srv}
+		fast = a.NewFastPath(srv)
 	}
 	go func() {
 		switch {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -69,6 +70,13 @@ func TestMetricsAndHealth(t *testing.T) {
 	c := e.Client()
 	c.Get("/")
 	c.Get("/o/mzzj/about")
+	// On a new connection the cached home page is answered by the fast path.
+	fresh := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	if res, err := fresh.Get(e.URL + "/"); err != nil || res.StatusCode != 200 {
+		t.Fatalf("home page again: %v %v", res, err)
+	} else {
+		res.Body.Close()
+	}
 	if r := c.Get("/healthz"); r.StatusCode != 200 || r.Body != "ok\n" {
 		t.Fatalf("healthz: %d %q", r.StatusCode, r.Body)
 	}
@@ -84,9 +92,16 @@ func TestMetricsAndHealth(t *testing.T) {
 		`gongkai_http_request_duration_seconds_bucket{route="GET /{$}"`,
 		`go_sql_open_connections{db_name="writer"}`,
 		`go_goroutines`,
+		`gongkai_page_cache_entries `,
+		`gongkai_page_cache_bytes `,
 	} {
 		if !strings.Contains(r.Body, want) {
 			t.Errorf("metrics lack %s", want)
+		}
+	}
+	for _, name := range []string{"gongkai_page_cache_hits_total", "gongkai_page_cache_misses_total", "gongkai_fast_path_requests_total", "gongkai_fast_path_handoffs_total"} {
+		if !regexp.MustCompile(`(?m)^` + name + ` [1-9]`).MatchString(r.Body) {
+			t.Errorf("%s not counted:\n%s", name, r.Body)
 		}
 	}
 	// Clients outside the allowed networks do not see them.

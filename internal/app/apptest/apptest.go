@@ -118,9 +118,9 @@ func NewWith(t testing.TB, dialect db.Dialect, extra map[string]string) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fast := &web.FastPath{App: a.Web, Cache: a.Pages, Server: &http.Server{Handler: a.Handler(),
+	fast := a.NewFastPath(&http.Server{Handler: a.Handler(),
 		ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 64 << 10,
-		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}}
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)})
 	go fast.Serve(ln)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
