@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -30,12 +31,16 @@ import (
 // counts and logs the request like every other.
 //
 // Anything else — another method, a body, a session cookie, an
-// Authorization header, a page not in the cache, an unusual or malformed
-// head, HTTP/1.0, a head larger than the fast path's buffer — is not
-// parsed further: the connection, with the bytes read so far, goes to the
-// http.Server, which serves it from then on. So net/http remains the one
-// judge of what is valid HTTP; the fast path only recognises a narrow,
-// common shape of request and gives up on the rest.
+// Authorization header, a page not in the cache (or of an older version) —
+// is answered by the http.Server on the same connection: the fast path
+// lends it the connection for that one request (exactly its bytes, head and
+// body) and takes it back once net/http has answered, so that a browser's
+// or a reverse proxy's kept-alive connection keeps its fast answers after a
+// publication, a form or a static file. A head whose end the fast path
+// cannot be sure of (HTTP/1.0, Transfer-Encoding, an upgrade, a bare LF, a
+// head larger than its buffer) gives net/http the connection for good. So
+// net/http remains the one judge of what is valid HTTP; the fast path only
+// recognises a narrow, common shape of request.
 //
 // It does not speak TLS: serve TLS with the http.Server alone.
 type FastPath struct {
@@ -79,6 +84,15 @@ func (f *FastPath) Serve(ln net.Listener) error {
 	f.handoff = &handoffListener{addr: ln.Addr(), ch: make(chan net.Conn), done: make(chan struct{})}
 	f.mu.Unlock()
 	srvErr := make(chan error, 1)
+	prev := f.Server.ConnState
+	f.Server.ConnState = func(c net.Conn, st http.ConnState) {
+		if lc, ok := c.(*lentConn); ok {
+			lc.state(st)
+		}
+		if prev != nil {
+			prev(c, st)
+		}
+	}
 	go func() { srvErr <- f.Server.Serve(f.handoff) }()
 	var backoff time.Duration
 	for {
@@ -196,7 +210,6 @@ func (f *FastPath) serveConn(fc *fastConn) {
 	if idleTimeout <= 0 {
 		idleTimeout = srv.ReadTimeout
 	}
-	var out []byte
 	for first := true; ; first = false {
 		if br.Buffered() == 0 {
 			// Wait for the next request: Shutdown may close the connection
@@ -223,25 +236,51 @@ func (f *FastPath) serveConn(fc *fastConn) {
 		if ok {
 			ok = req.parse(head)
 		}
+		var out *[]byte
 		if ok {
-			out, ok = f.answer(out[:0], fc, &req)
+			// A response buffer from the pool, not one per connection: an
+			// idle connection holds none.
+			out = fastBufs.Get().(*[]byte)
+			*out, ok = f.answer((*out)[:0], fc, &req)
+			if !ok {
+				putFastBuf(out)
+			}
 		}
 		if !ok {
+			if head != nil {
+				if n, lendable := requestLength(head); lendable {
+					// net/http answers this request and gives the
+					// connection back for the next one.
+					switch f.lend(fc, br, int64(len(head))+n) {
+					case lentBack:
+						continue
+					case lentGone:
+						handedOff = true // hijacked: its new owner closes it
+					}
+					return
+				}
+			}
 			handedOff = f.handOff(fc, br)
 			return
 		}
 		br.Discard(len(head))
 		setDeadline(c.SetWriteDeadline, srv.WriteTimeout)
 		f.Served.Add(1)
-		if _, err := c.Write(out); err != nil {
+		_, err = c.Write(*out)
+		putFastBuf(out)
+		if err != nil || req.close || f.closing.Load() {
 			return
 		}
-		if req.close || f.closing.Load() {
-			return
-		}
-		if cap(out) > 64<<10 {
-			out = nil // do not keep a large page's buffer for an idle connection
-		}
+	}
+}
+
+var fastBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+// putFastBuf returns a response buffer to the pool, unless a large page
+// made it too large to keep.
+func putFastBuf(b *[]byte) {
+	if cap(*b) <= 64<<10 {
+		fastBufs.Put(b)
 	}
 }
 
@@ -254,7 +293,7 @@ func setDeadline(set func(time.Time) error, d time.Duration) {
 }
 
 // handOff gives the connection and the bytes read from it to the
-// http.Server. It reports whether the server took it.
+// http.Server for good. It reports whether the server took it.
 func (f *FastPath) handOff(fc *fastConn, br *bufio.Reader) bool {
 	fc.c.SetDeadline(time.Time{}) // the server sets its own
 	pc := &prefixConn{Conn: fc.c}
@@ -793,11 +832,13 @@ func (c *prefixConn) Read(p []byte) (int, error) {
 
 // ReadFrom keeps the connection's sendfile path for net/http's file
 // responses.
-func (c *prefixConn) ReadFrom(r io.Reader) (int64, error) {
-	if rf, ok := c.Conn.(io.ReaderFrom); ok {
+func (c *prefixConn) ReadFrom(r io.Reader) (int64, error) { return readFrom(c.Conn, r) }
+
+func readFrom(c net.Conn, r io.Reader) (int64, error) {
+	if rf, ok := c.(io.ReaderFrom); ok {
 		return rf.ReadFrom(r)
 	}
-	return io.Copy(struct{ io.Writer }{c.Conn}, r)
+	return io.Copy(struct{ io.Writer }{c}, r)
 }
 
 // CloseWrite lets net/http half-close the connection as it does a TCP one.
@@ -807,3 +848,192 @@ func (c *prefixConn) CloseWrite() error {
 	}
 	return nil
 }
+
+// requestLength reports the length of the body that follows a request head,
+// when the head is plain enough to be sure where the request ends: HTTP/1.1,
+// well-formed header lines, at most one Content-Length of digits, no
+// Transfer-Encoding and no upgrade. Otherwise the connection goes to
+// net/http for good.
+func requestLength(head []byte) (int64, bool) {
+	line, rest, _ := bytes.Cut(head, []byte("\r\n"))
+	if !bytes.HasSuffix(line, []byte(" HTTP/1.1")) {
+		return 0, false
+	}
+	var n int64
+	seen := false
+	for len(rest) > 2 {
+		var hl []byte
+		hl, rest, _ = bytes.Cut(rest, []byte("\r\n"))
+		name, value, ok := bytes.Cut(hl, []byte(":"))
+		if !ok || !isToken(name) {
+			return 0, false
+		}
+		value = trimOWS(value)
+		switch {
+		case asciiEqualFold(name, "content-length"):
+			if seen || len(value) == 0 || len(value) > 15 {
+				return 0, false
+			}
+			for _, c := range value {
+				if c < '0' || c > '9' {
+					return 0, false
+				}
+				n = n*10 + int64(c-'0')
+			}
+			seen = true
+		case asciiEqualFold(name, "transfer-encoding"), asciiEqualFold(name, "upgrade"):
+			return 0, false
+		case asciiEqualFold(name, "connection"):
+			for tok := range bytes.SplitSeq(value, []byte(",")) {
+				if tok = trimOWS(tok); !asciiEqualFold(tok, "keep-alive") && !asciiEqualFold(tok, "close") && len(tok) > 0 {
+					return 0, false
+				}
+			}
+		}
+	}
+	return n, true
+}
+
+type lendResult int
+
+const (
+	lentBack   lendResult = iota // net/http answered; the fast path reads on
+	lentClosed                   // net/http closed the connection
+	lentGone                     // hijacked
+)
+
+// lend gives net/http the connection for one request of size bytes (head
+// and body), read from br, and waits until it is answered.
+func (f *FastPath) lend(fc *fastConn, br *bufio.Reader, size int64) lendResult {
+	fc.c.SetDeadline(time.Time{}) // the server sets its own
+	lc := &lentConn{Conn: fc.c, br: br, remaining: size, wake: make(chan struct{}), back: make(chan lendResult, 1)}
+	f.HandedOff.Add(1)
+	if !f.handoff.push(lc) {
+		return lentClosed
+	}
+	return <-lc.back
+}
+
+// lentConn is a connection lent to net/http for one request. Its reads
+// give exactly that request's bytes, then wait: net/http's read for a client
+// going away sees nothing until the answer is complete. When net/http has
+// answered (its ConnState turns StateIdle), the next read ends with EOF, and
+// the Close that follows hands the connection back instead of closing it.
+type lentConn struct {
+	net.Conn
+	br        *bufio.Reader
+	remaining int64
+
+	mu       sync.Mutex
+	deadline time.Time
+	wake     chan struct{} // closed when the deadline or the state changes
+	idle     bool          // the request is answered
+	returned bool          // the EOF that ends the loan was given
+	closed   bool
+	hijacked bool // a handler took the connection over
+	back     chan lendResult
+}
+
+func (c *lentConn) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	if c.remaining > 0 {
+		if int64(len(p)) > c.remaining {
+			p = p[:c.remaining]
+		}
+		c.mu.Unlock()
+		n, err := c.br.Read(p) // the reader's own deadline: the connection's
+		c.mu.Lock()
+		c.remaining -= int64(n)
+		c.mu.Unlock()
+		return n, err
+	}
+	c.mu.Unlock()
+	for {
+		c.mu.Lock()
+		if c.idle {
+			c.returned = true
+			c.mu.Unlock()
+			return 0, io.EOF
+		}
+		d, wake := c.deadline, c.wake
+		c.mu.Unlock()
+		var expire <-chan time.Time
+		if !d.IsZero() {
+			wait := time.Until(d)
+			if wait <= 0 {
+				return 0, os.ErrDeadlineExceeded
+			}
+			t := time.NewTimer(wait)
+			expire = t.C
+			select {
+			case <-wake:
+				t.Stop()
+				continue
+			case <-expire:
+				return 0, os.ErrDeadlineExceeded
+			}
+		}
+		<-wake
+	}
+}
+
+func (c *lentConn) signal() { // with c.mu held
+	close(c.wake)
+	c.wake = make(chan struct{})
+}
+
+func (c *lentConn) SetReadDeadline(t time.Time) error {
+	c.mu.Lock()
+	c.deadline = t
+	c.signal()
+	c.mu.Unlock()
+	return c.Conn.SetReadDeadline(t)
+}
+
+func (c *lentConn) SetDeadline(t time.Time) error {
+	if err := c.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.Conn.SetWriteDeadline(t)
+}
+
+// state follows net/http's view of the connection.
+func (c *lentConn) state(st http.ConnState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch st {
+	case http.StateIdle:
+		c.idle = true
+		c.signal()
+	case http.StateHijacked:
+		if !c.closed && !c.hijacked {
+			c.hijacked = true
+			c.back <- lentGone
+		}
+	}
+}
+
+// Close hands the connection back after the loan's EOF, and closes it
+// otherwise (an error, Connection: close, a shutdown).
+func (c *lentConn) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.hijacked {
+		return c.Conn.Close() // its new owner closes it
+	}
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	if c.returned {
+		c.Conn.SetDeadline(time.Time{})
+		c.back <- lentBack
+		return nil
+	}
+	err := c.Conn.Close()
+	c.back <- lentClosed
+	return err
+}
+
+// ReadFrom as prefixConn's.
+func (c *lentConn) ReadFrom(r io.Reader) (int64, error) { return readFrom(c.Conn, r) }

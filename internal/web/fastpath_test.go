@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -339,9 +340,15 @@ func TestFastPathHandsOff(t *testing.T) {
 			t.Errorf("%s: not handed off", tc.label)
 		}
 		if !want.Close {
-			// The connection stays with net/http: a cached page is
-			// still answered, the same way.
+			// net/http answered and gave the connection back: the next
+			// cached page comes from the fast path again, unless the
+			// head was one whose end the fast path cannot be sure of.
+			served := env.fp.Served.Load()
 			sameResponse(t, tc.label+", then a cached page", fast.roundTrip(get("/o/mzzj/items/1")), ref.roundTrip(get("/o/mzzj/items/1")))
+			kept := tc.label == "head larger than the buffer" || tc.label == "Upgrade"
+			if back := env.fp.Served.Load() == served+1; back == kept {
+				t.Errorf("%s: the next request answered by the fast path: %v", tc.label, back)
+			}
 		}
 	}
 	// Heads net/http reads but the fast path does not: bare LF line ends,
@@ -354,6 +361,42 @@ func TestFastPathHandsOff(t *testing.T) {
 		"\r\nGET /o/mzzj/items/1 HTTP/1.1\r\nHost: " + fastHost + "\r\n\r\n",
 	} {
 		sameResponse(t, strings.ReplaceAll(raw, "\n", "|"), dialRaw(t, env.fast).roundTrip(raw), dialRaw(t, env.ref).roundTrip(raw))
+	}
+}
+
+// TestFastPathLendsConnections: a request for net/http — a miss, a form
+// with a body larger than the buffer, requests sent together — is answered
+// by net/http on the same connection, which then comes back to the fast
+// path for the next request.
+func TestFastPathLendsConnections(t *testing.T) {
+	env := newFastEnv(t)
+	c := dialRaw(t, env.fast)
+	miss := c.roundTrip(get("/o/mzzj/items/9"))
+	hit := c.roundTrip(get("/o/mzzj/items/9"))
+	if miss.StatusCode != 200 || !bytes.Equal(miss.body, hit.body) || env.fp.Served.Load() != 1 || env.fp.HandedOff.Load() != 1 {
+		t.Fatalf("miss then hit: %d, served %d, handed off %d", miss.StatusCode, env.fp.Served.Load(), env.fp.HandedOff.Load())
+	}
+	big := "a=" + strings.Repeat("x", 100_000)
+	post := "POST /o/mzzj/form HTTP/1.1\r\nHost: " + fastHost + "\r\nContent-Type: application/x-www-form-urlencoded\r\n" +
+		"Content-Length: " + strconv.Itoa(len(big)) + "\r\n\r\n" + big
+	// The form, a cached page and a page for net/http, in one write.
+	io.WriteString(c.c, post+get("/o/mzzj/items/9")+get("/o/mzzj/raw")+get("/o/mzzj/items/9", "Accept-Encoding: gzip\r\n"))
+	form, page, raw, gz := c.read(false), c.read(false), c.read(false), c.read(false)
+	if form.StatusCode != 200 || string(form.body) != "form "+big[2:] {
+		t.Errorf("form: %d, %d bytes", form.StatusCode, len(form.body))
+	}
+	if !bytes.Equal(page.body, hit.body) || string(raw.body) != "raw /o/mzzj/raw" || gz.Header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("after the form: %q %q %q", page.body[:20], raw.body, gz.Header.Get("Content-Encoding"))
+	}
+	if env.fp.Served.Load() != 3 || env.fp.HandedOff.Load() != 3 {
+		t.Errorf("served %d, handed off %d; want 3 and 3", env.fp.Served.Load(), env.fp.HandedOff.Load())
+	}
+	// A request net/http ends with Connection: close ends the connection.
+	if res := c.roundTrip(get("/o/mzzj/raw", "Connection: close\r\n")); !res.Close {
+		t.Errorf("Connection: close not honoured")
+	}
+	if _, err := c.br.ReadByte(); err != io.EOF {
+		t.Errorf("after Connection: close: %v", err)
 	}
 }
 
