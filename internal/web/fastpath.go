@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -646,7 +647,7 @@ func (f *FastPath) answer(out []byte, fc *fastConn, q *fastRequest) ([]byte, boo
 		out = append(out, "\r\n"...)
 	}
 	for _, kv := range e.headers {
-		if status == http.StatusNotModified && (kv.key == "Content-Type" || kv.key == "Content-Length" || kv.key == "Content-Encoding") {
+		if status == http.StatusNotModified && slices.Contains(pageBodyHeaders, kv.key) {
 			continue
 		}
 		out = appendHeader(out, kv.key, kv.values)
@@ -700,21 +701,7 @@ func (f *FastPath) answer(out []byte, fc *fastConn, q *fastRequest) ([]byte, boo
 
 // appendFastKey is appendPageKey for a fast request.
 func appendFastKey(b []byte, q *fastRequest, elderly bool) []byte {
-	b = append(b, "GET\x00"...)
-	for _, c := range q.host {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		b = append(b, c)
-	}
-	b = append(b, 0)
-	b = append(b, q.path...)
-	b = append(b, '?')
-	b = append(b, q.query...)
-	if elderly {
-		return append(b, 0, 'e')
-	}
-	return append(b, 0, '0')
+	return appendKey(b, q.host, q.path, q.query, elderly)
 }
 
 func appendHeader(b []byte, k string, values []string) []byte {
@@ -731,18 +718,6 @@ func appendHeader(b []byte, k string, values []string) []byte {
 		b = append(b, "\r\n"...)
 	}
 	return b
-}
-
-// notModifiedBy is notModified on the two header values.
-func notModifiedBy(inm, ims, etag string, lastModified time.Time) bool {
-	if inm != "" {
-		return etagListMatches(inm, etag)
-	}
-	if ims != "" {
-		t, err := http.ParseTime(ims)
-		return err == nil && !lastModified.After(t)
-	}
-	return false
 }
 
 // httpDate is the Date header value for t, formatted once a second.

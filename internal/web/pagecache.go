@@ -396,25 +396,31 @@ func (c *PageCache) bypass(w http.ResponseWriter, r *http.Request, next http.Han
 func pageKey(r *http.Request) string { return string(appendPageKey(nil, r)) }
 
 func appendPageKey(b []byte, r *http.Request) []byte {
-	variant := byte('0')
-	if ElderlyMode(r) {
-		variant = 'e'
-	}
+	// EscapedPath: the mux routes on it, /a%2Fb is not /a/b.
+	return appendKey(b, r.Host, r.URL.EscapedPath(), r.URL.RawQuery, ElderlyMode(r))
+}
+
+// appendKey appends the cache key of a page (the fast path builds it from
+// the bytes of a request head, the cache from an http.Request).
+func appendKey[S string | []byte](b []byte, host, path, query S, elderly bool) []byte {
 	b = append(b, "GET\x00"...)
 	// ASCII case folding: a valid Host is ASCII, and other bytes (from a
 	// request not made by the server) at worst give a page a second entry.
-	for i := 0; i < len(r.Host); i++ {
-		c := r.Host[i]
+	for i := 0; i < len(host); i++ {
+		c := host[i]
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
 		b = append(b, c)
 	}
 	b = append(b, 0)
-	b = append(b, r.URL.EscapedPath()...) // the mux routes on it: /a%2Fb is not /a/b
+	b = append(b, path...)
 	b = append(b, '?')
-	b = append(b, r.URL.RawQuery...)
-	return append(b, 0, variant)
+	b = append(b, query...)
+	if elderly {
+		return append(b, 0, 'e')
+	}
+	return append(b, 0, '0')
 }
 
 // firstValue is h.Get(key) for a canonical key.
@@ -645,10 +651,15 @@ const pageFlushHeaders = 7 << 10
 // notModified evaluates If-None-Match or, without it, If-Modified-Since
 // (RFC 9110 §13.2.2).
 func notModified(r *http.Request, etag string, lastModified time.Time) bool {
-	if inm := firstValue(r.Header, "If-None-Match"); inm != "" {
+	return notModifiedBy(firstValue(r.Header, "If-None-Match"), firstValue(r.Header, "If-Modified-Since"), etag, lastModified)
+}
+
+// notModifiedBy is notModified on the two header values.
+func notModifiedBy(inm, ims, etag string, lastModified time.Time) bool {
+	if inm != "" {
 		return etagListMatches(inm, etag)
 	}
-	if ims := firstValue(r.Header, "If-Modified-Since"); ims != "" {
+	if ims != "" {
 		t, err := http.ParseTime(ims)
 		return err == nil && !lastModified.After(t)
 	}
