@@ -447,24 +447,13 @@ func (h *Handlers) consoleFile(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	att, ok := web.PathID(r, "att")
-	if !ok {
-		h.app.ErrorPage(w, r, http.StatusNotFound, "")
-		return
-	}
 	atts, err := h.svc.Attachments(r.Context(), it.ID)
 	if err != nil {
 		h.app.Error(w, r, err)
 		return
 	}
-	for _, at := range atts {
-		if at.ID == att {
-			w.Header().Set("Cache-Control", "no-store")
-			h.serveAttachment(w, r, at)
-			return
-		}
-	}
-	h.app.ErrorPage(w, r, http.StatusNotFound, "没有这个附件。")
+	w.Header().Set("Cache-Control", "no-store")
+	h.serveAttachmentOf(w, r, atts)
 }
 
 // act handles one workflow button.

@@ -209,18 +209,23 @@ func (h *Handlers) printItem(w http.ResponseWriter, r *http.Request) {
 
 // file serves an attachment of a public item.
 func (h *Handlers) file(w http.ResponseWriter, r *http.Request) {
-	a, iv, ok := h.publicItem(w, r)
+	_, iv, ok := h.publicItem(w, r)
 	if !ok {
 		return
 	}
-	attID, ok := web.PathID(r, "att")
+	h.serveAttachmentOf(w, r, iv.Attachments)
+}
+
+// serveAttachmentOf serves the attachment of the {att} path value, if it is
+// one of atts.
+func (h *Handlers) serveAttachmentOf(w http.ResponseWriter, r *http.Request, atts []Attachment) {
+	id, ok := web.PathID(r, "att")
 	if !ok {
 		h.app.ErrorPage(w, r, http.StatusNotFound, "")
 		return
 	}
-	_ = a
-	for _, at := range iv.Attachments {
-		if at.ID == attID {
+	for _, at := range atts {
+		if at.ID == id {
 			h.serveAttachment(w, r, at)
 			return
 		}
