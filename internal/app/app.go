@@ -5,6 +5,8 @@ package app
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +27,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/gongkai/gongkai/internal/agency"
+	"github.com/gongkai/gongkai/internal/application"
 	"github.com/gongkai/gongkai/internal/audit"
 	"github.com/gongkai/gongkai/internal/auditlog"
 	"github.com/gongkai/gongkai/internal/auth"
@@ -48,16 +51,33 @@ var Version = "dev"
 // Core is the part of gongkai that operator commands need: the database and
 // the services, without HTTP.
 type Core struct {
-	Config     *config.Config
-	Logger     *slog.Logger
-	DB         *db.DB
-	Auth       *auth.Service
-	Agencies   *agency.Service
-	Calendar   *calendar.Service
-	Limiter    *ratelimit.Limiter
-	Blobs      blob.Store
-	Version    *web.DBVersion
-	Disclosure *disclosure.Service
+	Config       *config.Config
+	Logger       *slog.Logger
+	DB           *db.DB
+	Auth         *auth.Service
+	Agencies     *agency.Service
+	Calendar     *calendar.Service
+	Limiter      *ratelimit.Limiter
+	Blobs        blob.Store
+	Version      *web.DBVersion
+	Disclosure   *disclosure.Service
+	Applications *application.Service
+	// keys are derived from the secret key (serving only): they sign the
+	// public forms' tokens and the applicant's status cookie, the same on
+	// every instance.
+	keys derivedKeys
+}
+
+type derivedKeys struct{ form, status []byte }
+
+// deriveKeys derives purpose-specific keys from the secret key.
+func deriveKeys(secret string) derivedKeys {
+	k := func(purpose string) []byte {
+		m := hmac.New(sha256.New, []byte(secret))
+		m.Write([]byte("gongkai/" + purpose))
+		return m.Sum(nil)
+	}
+	return derivedKeys{form: k("form-guard"), status: k("application-status")}
 }
 
 // contentVersionKey is the platform_settings row that versions public pages.
@@ -109,6 +129,7 @@ func OpenCore(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 			d.Close()
 			return nil, fmt.Errorf("GONGKAI_SECRET_KEY: %w", err)
 		}
+		c.keys = deriveKeys(key)
 	}
 	c.Limiter = ratelimit.New(d, opts.Now)
 	c.Auth = auth.NewService(d, box, c.Limiter, opts.Now)
@@ -125,6 +146,8 @@ func OpenCore(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 	c.Version = web.NewDBVersion(d, contentVersionKey, 0)
 	c.Disclosure = disclosure.NewService(disclosure.Deps{DB: d, Calendar: c.Calendar, Blobs: c.Blobs,
 		Agencies: agencyDirectory{c.Agencies}, Version: c.Version, MaxUpload: cfg.MaxUploadBytes, Now: opts.Now})
+	c.Applications = application.NewService(application.Deps{DB: d, Calendar: c.Calendar, Blobs: c.Blobs, Limiter: c.Limiter,
+		Agencies: applicationAgencies{c.Agencies}, Logger: logger, BaseURL: cfg.BaseURL, Now: opts.Now})
 	return c, nil
 }
 
@@ -216,8 +239,12 @@ func (a *App) build(ctx context.Context) error {
 		MaxUploadBytes: cfg.MaxUploadBytes,
 		BaseURL:        cfg.BaseURL,
 		Metrics:        web.NewMetrics(a.Registry),
+		FormKey:        a.keys.form,
+		FormMinFill:    cfg.FormMinFill,
 		ConsoleNav: []web.NavItem{
 			{Label: "信息发布", URL: "/console/items", Perm: auth.ViewItems, Section: "items"},
+			{Label: "依申请公开", URL: "/console/applications", Perm: auth.ViewApplications, Section: "applications"},
+			{Label: "依申请公开设置", URL: "/console/applications/settings", Perm: auth.ManageApplicationSet, Section: "application-settings"},
 			{Label: "公开目录", URL: "/console/catalogue", Perm: auth.ManageCatalogue, Section: "catalogue"},
 			{Label: "政务公开设置", URL: "/console/disclosure/settings", Perm: auth.ManageCatalogue, Section: "disclosure-settings"},
 			{Label: "单位设置", URL: "/console/agency", Perm: auth.ManageAgencySettings, Section: "agency"},
@@ -238,7 +265,7 @@ func (a *App) build(ctx context.Context) error {
 	// every cached page stale.
 	a.Pages = web.NewPageCache(versions{a.Version, a.Agencies}, cfg.PageCacheBytes)
 	a.registerPageMetrics()
-	if a.agencyHandlers, err = agency.Register(w, a.Agencies, []agency.PortalLink{{Label: "政府信息公开", Path: "gk/"}}, a.Pages.Wrap); err != nil {
+	if a.agencyHandlers, err = agency.Register(w, a.Agencies, []agency.PortalLink{{Label: "政府信息公开", Path: "gk/"}, {Label: "依申请公开", Path: "apply"}}, a.Pages.Wrap); err != nil {
 		return err
 	}
 	w.Sites = a.agencyHandlers.Site
@@ -252,10 +279,13 @@ func (a *App) build(ctx context.Context) error {
 	if _, err := disclosure.Register(w, a.Disclosure, site, a.Pages.Wrap); err != nil {
 		return err
 	}
+	if _, err := application.Register(w, a.Applications, func(r *http.Request, agencyID int64) web.Site { return site(r, agencyID) }, a.keys.status); err != nil {
+		return err
+	}
 	if a.staffHandlers, err = staff.Register(w, a.Auth, directory{a.Agencies}); err != nil {
 		return err
 	}
-	a.staffHandlers.Cards = append(a.disclosureCards(), a.dashboardCards()...)
+	a.staffHandlers.Cards = append(append(a.disclosureCards(), a.applicationCards()...), a.dashboardCards()...)
 	if err := workcal.Register(w, a.DB, a.Calendar); err != nil {
 		return err
 	}
@@ -365,6 +395,14 @@ func (a *App) registerJobs() {
 			return err
 		}
 		return a.DB.Optimize(ctx)
+	})
+	a.Jobs.Daily("application.close_expired", 0, 20, func(ctx context.Context) error {
+		_, err := a.Applications.CloseExpired(ctx)
+		return err
+	})
+	a.Jobs.Daily("application.reminders", 8, 0, func(ctx context.Context) error {
+		_, err := a.Applications.SendReminders(ctx)
+		return err
 	})
 	a.Jobs.Daily("blob.orphans", 3, 50, func(ctx context.Context) error {
 		_, err := blob.DeleteOrphans(ctx, a.DB, a.Blobs, 24*time.Hour)

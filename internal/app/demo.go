@@ -213,5 +213,8 @@ func (c *Core) LoadDemo(ctx context.Context) (creds []Credential, loaded bool, e
 	if err := c.loadDemoItems(ctx, editors, admins); err != nil {
 		return nil, false, fmt.Errorf("demo items: %w", err)
 	}
+	if err := c.loadDemoApplications(ctx, ids["mzzj"], as("mzzj.handler"), as("mzzj.approver")); err != nil {
+		return nil, false, fmt.Errorf("demo applications: %w", err)
+	}
 	return creds, true, nil
 }

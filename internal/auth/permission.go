@@ -30,6 +30,16 @@ const (
 	WithdrawItems   Permission = "items.withdraw"   // 撤稿 and supersede published items
 	ManageCatalogue Permission = "catalogue.manage" // columns, topics, topical columns, guide, sensitive words
 	PostTopical     Permission = "topical.post"     // post updates to a topical column
+
+	// Disclosure on application (依申请公开). Which applications a holder
+	// sees, and whose personal data, the application service decides: the
+	// disclosure office (handlers, approvers) sees its agency's, a division's
+	// liaison those assigned to it.
+	ViewApplications     Permission = "applications.view"     // the application list and files
+	HandleApplications   Permission = "applications.handle"   // work on applications (the assigned liaison too)
+	RecordApplications   Permission = "applications.record"   // the work unit: record paper, fax and e-mail applications
+	ApproveApplications  Permission = "applications.approve"  // the head of the work unit: extensions
+	ManageApplicationSet Permission = "applications.settings" // letter templates, seal, correction period
 )
 
 // grants says which roles hold each permission beyond Public/Authenticated.
@@ -47,6 +57,11 @@ var grants = map[Permission]Roles{
 	WithdrawItems:        {AgencyAdmin, Approver},
 	ManageCatalogue:      {AgencyAdmin},
 	PostTopical:          {AgencyAdmin, Editor},
+	ViewApplications:     {Handler, Approver, Liaison},
+	HandleApplications:   {Handler, Approver, Liaison},
+	RecordApplications:   {Handler, Approver},
+	ApproveApplications:  {Approver},
+	ManageApplicationSet: {AgencyAdmin, Approver},
 }
 
 // Known reports whether p is a declared permission.

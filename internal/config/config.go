@@ -67,6 +67,10 @@ type Config struct {
 	// FastPath serves cached public pages on plain HTTP without net/http
 	// (see web.FastPath); off with TLS, and for tests that build a Config.
 	FastPath bool
+	// FormMinFill is the least time between showing a public form and
+	// submitting it (anti-automation); 0 means the default of 3 s, a
+	// negative value none (tests that submit at once).
+	FormMinFill time.Duration
 }
 
 // SMTP is the outgoing mail server.

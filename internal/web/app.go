@@ -7,12 +7,14 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gongkai/gongkai/internal/auth"
 )
@@ -37,6 +39,15 @@ type Options struct {
 	ConsoleNav []NavItem
 	// BaseURL is the public address of the site (for absolute links).
 	BaseURL string
+	// FormKey signs the anti-automation tokens of public forms (App.Guard);
+	// at least 32 random bytes. If nil, NewApp generates a random key, which
+	// is fine for a single instance; several instances behind one address
+	// must all be given the same key, or a form shown by one instance is
+	// refused by another.
+	FormKey []byte
+	// FormMinFill is the minimum time between showing a public form and
+	// submitting it; default 3 s, negative for none.
+	FormMinFill time.Duration
 }
 
 // App is the HTTP application: its routes and everything handlers share.
@@ -52,6 +63,8 @@ type App struct {
 	Metrics        *Metrics
 	ConsoleNav     []NavItem
 	BaseURL        string
+	// Guard protects public forms from automated submissions.
+	Guard *FormGuard
 
 	mux    *http.ServeMux
 	routes []Route
@@ -62,6 +75,18 @@ func NewApp(opts Options) (*App, error) {
 	r, err := NewRenderer()
 	if err != nil {
 		return nil, err
+	}
+	key := opts.FormKey
+	switch {
+	case key == nil:
+		key = make([]byte, FormKeySize)
+		rand.Read(key) // never fails (crypto/rand, Go 1.24+)
+	case len(key) < FormKeySize:
+		return nil, fmt.Errorf("web: FormKey must be at least %d bytes, got %d", FormKeySize, len(key))
+	}
+	minFill := opts.FormMinFill
+	if minFill == 0 {
+		minFill = 3 * time.Second
 	}
 	a := &App{
 		Logger:         opts.Logger,
@@ -75,6 +100,7 @@ func NewApp(opts Options) (*App, error) {
 		Metrics:        opts.Metrics,
 		ConsoleNav:     opts.ConsoleNav,
 		BaseURL:        strings.TrimRight(opts.BaseURL, "/"),
+		Guard:          NewFormGuard(key, minFill, nil),
 		mux:            http.NewServeMux(),
 	}
 	if a.Logger == nil {

@@ -1,0 +1,79 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/gongkai/gongkai/internal/agency"
+	"github.com/gongkai/gongkai/internal/application"
+	"github.com/gongkai/gongkai/internal/auth"
+	"github.com/gongkai/gongkai/internal/staff"
+	"github.com/gongkai/gongkai/internal/web"
+)
+
+// applicationAgencies adapts the agency service for applications.
+type applicationAgencies struct{ svc *agency.Service }
+
+func appRef(a *agency.Agency) application.AgencyRef {
+	return application.AgencyRef{ID: a.ID, Slug: a.Slug, Name: a.Name, DisclosureOffice: a.DisclosureOffice, Address: a.Address,
+		Postcode: a.Postcode, Phone: a.Phone, Fax: a.Fax, Email: a.Email}
+}
+
+func (d applicationAgencies) Agency(ctx context.Context, id int64) (application.AgencyRef, error) {
+	a, err := d.svc.Get(ctx, id)
+	if err != nil {
+		return application.AgencyRef{}, err
+	}
+	return appRef(a), nil
+}
+
+func (d applicationAgencies) AgencyBySlug(ctx context.Context, slug string) (application.AgencyRef, error) {
+	a, err := d.svc.BySlug(ctx, slug)
+	if err != nil {
+		return application.AgencyRef{}, err
+	}
+	return appRef(a), nil
+}
+
+func (d applicationAgencies) Agencies(ctx context.Context) ([]application.AgencyRef, error) {
+	all, err := d.svc.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]application.AgencyRef, 0, len(all))
+	for _, a := range all {
+		out = append(out, appRef(a))
+	}
+	return out, nil
+}
+
+// applicationCards add the applications waiting for registration and the
+// overdue ones to the console home.
+func (a *App) applicationCards() []staff.DashboardCard {
+	count := func(r *http.Request, p *auth.Principal, f application.ListFilter) int {
+		f.AgencyID, f.Limit = p.AgencyID, 1
+		_, n, err := a.Applications.List(r.Context(), p, f)
+		if err != nil {
+			return 0
+		}
+		return n
+	}
+	return []staff.DashboardCard{
+		func(r *http.Request, p *auth.Principal) *staff.Card {
+			if p.Platform() || !auth.Allowed(p, auth.ViewApplications) {
+				return nil
+			}
+			n := count(r, p, application.ListFilter{States: []application.State{application.Received}})
+			return &staff.Card{Title: "依申请公开：待登记", Value: strconv.Itoa(n) + " 件",
+				Note: "网上申请和平常信函、传真须与申请人确认后登记（条例第三十一条）", Link: web.NavItem{Label: "去登记", URL: "/console/applications?view=received"}}
+		},
+		func(r *http.Request, p *auth.Principal) *staff.Card {
+			if p.Platform() || !auth.Allowed(p, auth.ViewApplications) {
+				return nil
+			}
+			n := count(r, p, application.ListFilter{Overdue: true})
+			return &staff.Card{Title: "依申请公开：已逾期", Value: strconv.Itoa(n) + " 件", Link: web.NavItem{Label: "查看", URL: "/console/applications?view=overdue"}}
+		},
+	}
+}
