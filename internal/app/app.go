@@ -38,6 +38,7 @@ import (
 	"github.com/gongkai/gongkai/internal/disclosure"
 	"github.com/gongkai/gongkai/internal/jobs"
 	"github.com/gongkai/gongkai/internal/notify"
+	"github.com/gongkai/gongkai/internal/pdf"
 	"github.com/gongkai/gongkai/internal/ratelimit"
 	"github.com/gongkai/gongkai/internal/search"
 	"github.com/gongkai/gongkai/internal/staff"
@@ -147,7 +148,8 @@ func OpenCore(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 	c.Disclosure = disclosure.NewService(disclosure.Deps{DB: d, Calendar: c.Calendar, Blobs: c.Blobs,
 		Agencies: agencyDirectory{c.Agencies}, Version: c.Version, MaxUpload: cfg.MaxUploadBytes, Now: opts.Now})
 	c.Applications = application.NewService(application.Deps{DB: d, Calendar: c.Calendar, Blobs: c.Blobs, Limiter: c.Limiter,
-		Agencies: applicationAgencies{c.Agencies}, Logger: logger, BaseURL: cfg.BaseURL, Now: opts.Now})
+		Agencies: applicationAgencies{c.Agencies}, Logger: logger, BaseURL: cfg.BaseURL, Now: opts.Now,
+		PDF: &pdf.Renderer{Chromium: cfg.Chromium}})
 	return c, nil
 }
 

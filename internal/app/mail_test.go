@@ -3,6 +3,8 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"mime"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,12 +36,34 @@ func TestMailIsWired(t *testing.T) {
 	if err := e.App.Jobs.RunOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < 100 && len(srv.Messages()) == 0; i++ {
+	to := func(addr string) []smtptest.Message {
+		var out []smtptest.Message
+		for _, m := range srv.Messages() {
+			if len(m.To) == 1 && m.To[0] == addr {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	for i := 0; i < 200 && len(to("zhang@example.com")) == 0; i++ {
 		time.Sleep(20 * time.Millisecond)
 		e.App.Jobs.RunOnce(ctx)
 	}
-	msgs := srv.Messages()
-	if len(msgs) != 1 || msgs[0].To[0] != "zhang@example.com" || msgs[0].From != "gongkai@mzzj.example.gov.cn" {
+	msgs := to("zhang@example.com")
+	if len(msgs) != 1 || msgs[0].From != "gongkai@mzzj.example.gov.cn" {
 		t.Fatalf("delivered: %+v", msgs)
+	}
+	// The demo's applications told their applicants by mail too: each
+	// notice with its application number, over the same SMTP conversation.
+	var dec mime.WordDecoder
+	found := false
+	for _, m := range to("applicant@example.com") {
+		subject, _ := dec.DecodeHeader(m.Header.Get("Subject"))
+		if strings.HasPrefix(subject, "【政府信息公开申请 ") && strings.Contains(subject, "答复书") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no reply notice mailed to a demo applicant among %d messages", len(srv.Messages()))
 	}
 }

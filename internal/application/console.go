@@ -25,12 +25,14 @@ func (h *Handlers) registerConsole() {
 	a.Handle("GET /console/applications/stats", auth.ViewApplications, h.consoleStats, web.Summary("年度报告表三统计"))
 	a.Handle("GET /console/applications/settings", auth.ManageApplicationSet, h.consoleSettings, web.Summary("依申请公开设置"))
 	a.Handle("POST /console/applications/settings", auth.ManageApplicationSet, h.consoleSaveSettings, web.Summary("保存依申请公开设置"))
+	a.Handle("POST /console/applications/settings/seal", auth.ManageApplicationSet, h.consoleSeal, web.Summary("上传信函印章图片"), web.Upload())
 	a.Handle("GET /console/applications/{id}", auth.ViewApplications, h.consoleDetail, web.Summary("申请详情与办理"))
 	a.Handle("POST /console/applications/{id}/act", auth.HandleApplications, h.consoleAct, web.Summary("办理申请"))
 	a.Handle("POST /console/applications/{id}/personal", auth.ViewApplications, h.consolePersonal, web.Summary("查看申请人个人信息（留痕）"))
 	a.Handle("POST /console/applications/{id}/files", auth.HandleApplications, h.consoleUpload, web.Summary("上传申请材料"), web.Upload())
 	a.Handle("GET /console/applications/{id}/files/{file}", auth.ViewApplications, h.consoleFile, web.Summary("下载申请材料（留痕）"))
 	a.Handle("GET /console/applications/{id}/letter", auth.ViewApplications, h.consoleLetter, web.Summary("答复书打印版"))
+	a.Handle("GET /console/applications/{id}/letter.pdf", auth.ViewApplications, h.consoleLetterPDF, web.Summary("答复书 PDF"))
 }
 
 func (h *Handlers) consoleView(r *http.Request, title string, crumbs ...web.Crumb) *web.View {
@@ -53,6 +55,16 @@ func (h *Handlers) agencyID(w http.ResponseWriter, r *http.Request) (int64, bool
 		return 0, false
 	}
 	return id, true
+}
+
+// agencyIDQuiet is agencyID without writing an error page.
+func (h *Handlers) agencyIDQuiet(r *http.Request) (int64, bool) {
+	p := web.Principal(r)
+	id := p.AgencyID
+	if p.Platform() {
+		id, _ = strconv.ParseInt(r.URL.Query().Get("agency"), 10, 64)
+	}
+	return id, id != 0 && p.CanActIn(id)
 }
 
 // Row of the console list.
@@ -236,6 +248,10 @@ func handlerOptions(ctx context.Context, q db.Querier, agencyID int64) []web.Opt
 	return out
 }
 
+// menuOrder is the order of the steps in the console's menu.
+var menuOrder = []Action{ActRegister, ActAssign, ActRequestCorrection, ActCorrected, ActConsult, ActConsulted, ActExtend,
+	ActFeeNotice, ActFeePaid, ActAskReasons, ActReasonsAccepted, ActReply, ActDeliver, ActNote, ActWithdraw}
+
 // ---------------------------------------------------------------- recording
 
 type newData struct {
@@ -341,21 +357,24 @@ func (h *Handlers) consoleRecord(w http.ResponseWriter, r *http.Request) {
 
 type detailData struct {
 	*Detail
-	Agency        AgencyRef
-	Explain       *calendar.Explanation
-	Left          int
-	Today         civil.Date
-	Actions       map[string]bool
-	Outcomes      []OutcomeInfo
-	Divisions     []web.Option
-	Handlers      []web.Option
-	ConsultKinds  []web.Option
-	Results       []web.Option
-	FeeMethods    []web.Option
-	FileKinds     []web.Option
-	HandlerName   string
-	DivisionName  string
-	CanApprove    bool
+	Agency       AgencyRef
+	Explain      *calendar.Explanation
+	Left         int
+	Today        civil.Date
+	Actions      map[string]bool
+	Outcomes     []OutcomeInfo
+	Divisions    []web.Option
+	Handlers     []web.Option
+	ConsultKinds []web.Option
+	Results      []web.Option
+	FeeMethods   []web.Option
+	FileKinds    []web.Option
+	HandlerName  string
+	DivisionName string
+	CanApprove   bool
+	// Menu lists the steps p may take now; Do is the one whose form is shown.
+	Menu          []web.Option
+	Do            string
 	OpenConsults  []Consultation
 	DeadlineNames map[string]string
 }
@@ -398,6 +417,27 @@ func (h *Handlers) loadDetail(w http.ResponseWriter, r *http.Request, reveal boo
 		if c.AnsweredOn.IsZero() {
 			d.OpenConsults = append(d.OpenConsults, c)
 		}
+	}
+	for _, act := range menuOrder {
+		ok := d.Actions[string(act)]
+		switch act {
+		case ActRequestCorrection:
+			ok = ok && det.App.CorrectionSentOn.IsZero()
+		case ActExtend:
+			ok = ok && det.App.ExtensionDays == 0 && d.CanApprove
+		case ActConsulted:
+			ok = ok && len(d.OpenConsults) > 0
+		}
+		if ok {
+			d.Menu = append(d.Menu, web.Option{Value: string(act), Label: act.Label()})
+		}
+	}
+	d.Do = r.URL.Query().Get("do")
+	if r.Method == http.MethodPost {
+		d.Do = r.PostFormValue("action")
+	}
+	if d.Do == "" && det.App.State == Received && d.Actions[string(ActRegister)] {
+		d.Do = string(ActRegister)
 	}
 	for _, dl := range det.Deadlines {
 		d.DeadlineNames[dl.Kind] = deadlineLabel(dl.Kind)
@@ -597,7 +637,21 @@ func (h *Handlers) consoleLetter(w http.ResponseWriter, r *http.Request) {
 		h.app.Error(w, r, err)
 		return
 	}
-	h.renderLetter(w, r, a)
+	h.renderLetter(w, r, a, "/console/applications/"+strconv.FormatInt(id, 10)+"/letter.pdf")
+}
+
+func (h *Handlers) consoleLetterPDF(w http.ResponseWriter, r *http.Request) {
+	id, ok := web.PathID(r, "id")
+	if !ok {
+		h.app.ErrorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	a, err := h.svc.Get(r.Context(), web.Principal(r), id)
+	if err != nil {
+		h.app.Error(w, r, err)
+		return
+	}
+	h.letterPDF(w, r, a)
 }
 
 // ---------------------------------------------------------------- statistics

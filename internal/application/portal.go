@@ -1,12 +1,14 @@
 package application
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	htmltemplate "html/template"
 	"io"
 	"mime"
 	"net/http"
@@ -22,6 +24,13 @@ import (
 
 //go:embed templates/*.html
 var templates embed.FS
+
+//go:embed templates/letter_pdf.gohtml
+var letterPDFText string
+
+// letterPDF is the self-contained page printed to PDF (styles inline, the
+// seal as a data: URL).
+var letterPDF = htmltemplate.Must(htmltemplate.New("letter").Parse(letterPDFText))
 
 // SiteFunc gives the layout data of an agency's section.
 type SiteFunc func(r *http.Request, agencyID int64) web.Site
@@ -55,6 +64,7 @@ func Register(app *web.App, svc *Service, site SiteFunc, key []byte) (*Handlers,
 	app.Handle("POST /apply/status/{number}/paid", auth.Public, h.applicantPaid, web.Summary("告知已缴费"))
 	app.Handle("GET /apply/status/{number}/files/{file}", auth.Public, h.applicantFile, web.Summary("下载答复附件"))
 	app.Handle("GET /apply/status/{number}/letter", auth.Public, h.applicantLetter, web.Summary("答复书打印版"))
+	app.Handle("GET /apply/status/{number}/letter.pdf", auth.Public, h.applicantLetterPDF, web.Summary("答复书 PDF"))
 	app.Handle("POST /apply/status/logout", auth.Public, h.statusLogout, web.Summary("退出申请查询"))
 	h.registerConsole()
 	return h, nil
@@ -457,13 +467,17 @@ func serveFile(w http.ResponseWriter, f File, rc io.Reader) {
 	io.Copy(w, rc)
 }
 
-// LetterView is a letter as the printable page shows it.
+// LetterView is a letter as the printable page and the PDF show it.
 type LetterView struct {
 	Agency AgencyRef
 	App    *Application
 	Title  string
 	Body   string
 	Date   string
+	// Seal is the agency's seal image as a data: URL, if it set one.
+	Seal htmltemplate.URL
+	// PDF is set when letters can be printed to PDF here.
+	PDF bool
 }
 
 func (h *Handlers) applicantLetter(w http.ResponseWriter, r *http.Request) {
@@ -471,22 +485,74 @@ func (h *Handlers) applicantLetter(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.renderLetter(w, r, a)
+	h.renderLetter(w, r, a, "/apply/status/"+a.Number+"/letter.pdf")
 }
 
-func (h *Handlers) renderLetter(w http.ResponseWriter, r *http.Request, a *Application) {
-	if a.State != Replied {
-		h.app.ErrorPage(w, r, http.StatusNotFound, "这件申请尚未答复。")
+func (h *Handlers) applicantLetterPDF(w http.ResponseWriter, r *http.Request) {
+	a, ok := h.statusApp(w, r)
+	if !ok {
 		return
 	}
+	h.letterPDF(w, r, a)
+}
+
+func (h *Handlers) letterView(r *http.Request, a *Application) (*LetterView, error) {
+	if a.State != Replied {
+		return nil, apperr.NotFoundf("这件申请尚未答复。")
+	}
 	ag, err := h.svc.Agencies.Agency(r.Context(), a.AgencyID)
+	if err != nil {
+		return nil, err
+	}
+	body, err := h.svc.replyNotice(r.Context(), a)
+	if err != nil {
+		return nil, err
+	}
+	return &LetterView{Agency: ag, App: a, Title: "政府信息公开申请答复书", Body: body, Date: a.RepliedOn.Chinese(),
+		Seal: h.svc.sealURL(r.Context(), a.AgencyID), PDF: h.svc.PDF != nil && h.svc.PDF.Available()}, nil
+}
+
+func (h *Handlers) renderLetter(w http.ResponseWriter, r *http.Request, a *Application, pdfURL string) {
+	lv, err := h.letterView(r, a)
 	if err != nil {
 		h.app.Error(w, r, err)
 		return
 	}
 	noStore(w)
-	v := h.app.NewView(r, "政府信息公开申请答复书")
-	body, _ := h.svc.replyNotice(r.Context(), a)
-	v.Data = LetterView{Agency: ag, App: a, Title: "政府信息公开申请答复书", Body: body, Date: a.RepliedOn.Chinese()}
+	v := h.app.NewView(r, lv.Title)
+	v.Data = letterPage{LetterView: lv, PDFURL: pdfURL}
 	h.app.Render.Page(w, r, http.StatusOK, "application/bare_letter", v)
+}
+
+type letterPage struct {
+	*LetterView
+	PDFURL string
+}
+
+// letterPDF prints the reply letter with headless Chromium.
+func (h *Handlers) letterPDF(w http.ResponseWriter, r *http.Request, a *Application) {
+	lv, err := h.letterView(r, a)
+	if err != nil {
+		h.app.Error(w, r, err)
+		return
+	}
+	if h.svc.PDF == nil || !h.svc.PDF.Available() {
+		h.app.ErrorPage(w, r, http.StatusServiceUnavailable, "本平台未安装 PDF 打印组件，请打开答复书页面，使用浏览器的“打印”功能另存为 PDF。")
+		return
+	}
+	var page bytes.Buffer
+	if err := letterPDF.Execute(&page, lv); err != nil {
+		h.app.Error(w, r, err)
+		return
+	}
+	out, err := h.svc.PDF.Render(r.Context(), page.Bytes())
+	if err != nil {
+		h.app.Logger.ErrorContext(r.Context(), "letter pdf", "application", a.Number, "error", err)
+		h.app.ErrorPage(w, r, http.StatusServiceUnavailable, "PDF 暂时无法生成，请稍后再试，或使用答复书页面的打印功能。")
+		return
+	}
+	noStore(w)
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "答复书-" + a.Number + ".pdf"}))
+	w.Write(out)
 }

@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	htmltemplate "html/template"
 	"io"
 	"log/slog"
 	"strconv"
@@ -68,6 +70,12 @@ func (l LogSMS) Send(ctx context.Context, phone, text string) error {
 	return nil
 }
 
+// PDFRenderer prints a self-contained HTML page to PDF (internal/pdf).
+type PDFRenderer interface {
+	Available() bool
+	Render(ctx context.Context, page []byte) ([]byte, error)
+}
+
 // Deps are the services applications use.
 type Deps struct {
 	DB       *db.DB
@@ -81,7 +89,9 @@ type Deps struct {
 	BaseURL string
 	// MaxUpload bounds one uploaded file (default 10 MB).
 	MaxUpload int64
-	Now       func() time.Time
+	// PDF prints letters (nil: HTML letters only).
+	PDF PDFRenderer
+	Now func() time.Time
 }
 
 // Service is the rules of disclosure on application.
@@ -839,4 +849,26 @@ func (s *Service) replyNotice(ctx context.Context, a *Application) (string, erro
 	err := s.DB.R.QueryRowContext(ctx, `SELECT notice_body FROM application_events WHERE application_id = $1 AND action = 'reply'
 		ORDER BY id DESC LIMIT 1`, a.ID).Scan(&body)
 	return body, err
+}
+
+// sealURL returns the agency's seal image as a data: URL, or "".
+func (s *Service) sealURL(ctx context.Context, agencyID int64) htmltemplate.URL {
+	set, err := loadSettings(ctx, s.DB.R, agencyID)
+	if err != nil || set.SealAttachmentID == 0 {
+		return ""
+	}
+	att, err := blob.GetAttachment(ctx, s.DB.R, agencyID, set.SealAttachmentID)
+	if err != nil || att.Size > 2<<20 {
+		return ""
+	}
+	rc, err := s.Blobs.Open(ctx, att.Key)
+	if err != nil {
+		return ""
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, 2<<20))
+	if err != nil {
+		return ""
+	}
+	return htmltemplate.URL("data:" + att.ContentType + ";base64," + base64.StdEncoding.EncodeToString(b))
 }

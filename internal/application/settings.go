@@ -3,6 +3,7 @@ package application
 import (
 	"context"
 	"fmt"
+	htmltemplate "html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/gongkai/gongkai/internal/apperr"
 	"github.com/gongkai/gongkai/internal/audit"
 	"github.com/gongkai/gongkai/internal/auth"
+	"github.com/gongkai/gongkai/internal/blob"
 	"github.com/gongkai/gongkai/internal/db"
 	"github.com/gongkai/gongkai/internal/web"
 )
@@ -73,6 +75,7 @@ func (s *Service) UpdateSettings(ctx context.Context, p *auth.Principal, in Sett
 
 type settingsData struct {
 	Templates []templateField
+	Seal      htmltemplate.URL
 }
 
 type templateField struct {
@@ -111,6 +114,9 @@ func (h *Handlers) renderSettings(w http.ResponseWriter, r *http.Request, form m
 	d := settingsData{}
 	for _, k := range TemplateKeys {
 		d.Templates = append(d.Templates, templateField{Key: k.Key, Label: k.Label, Default: defaultTemplates[k.Key]})
+	}
+	if id, ok := h.agencyIDQuiet(r); ok {
+		d.Seal = h.svc.sealURL(r.Context(), id)
 	}
 	v.Data = d
 	h.app.Render.Page(w, r, status, "application/console_settings", v)
@@ -151,4 +157,87 @@ func (h *Handlers) consoleSaveSettings(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.renderSettings(w, r, r.PostForm, http.StatusUnprocessableEntity, fields)
+}
+
+// SetSeal stores the agency's seal image (PNG or JPEG, for letters); an
+// empty upload removes it.
+func (s *Service) SetSeal(ctx context.Context, p *auth.Principal, agencyID int64, u *Upload) error {
+	if !auth.Allowed(p, auth.ManageApplicationSet) || !p.CanActIn(agencyID) {
+		return apperr.New(apperr.Forbidden, "您无权修改依申请公开设置。")
+	}
+	var attID int64
+	var up blob.Upload
+	if u != nil {
+		var err error
+		if up, err = blob.Ingest(ctx, s.Blobs, u.Name, u.Reader, 2<<20); err != nil {
+			return err
+		}
+		if up.Kind != blob.PNG && up.Kind != blob.JPEG {
+			s.Blobs.Delete(context.WithoutCancel(ctx), up.Key)
+			return apperr.Invalidf("印章图片须为 PNG 或 JPG 格式（建议透明背景的 PNG）。")
+		}
+	}
+	err := s.DB.Tx(ctx, func(tx db.Tx) error {
+		set, err := loadSettings(ctx, tx, agencyID)
+		if err != nil {
+			return err
+		}
+		summary := "删除信函印章图片"
+		if u != nil {
+			if attID, err = blob.InsertAttachment(ctx, tx, up.Attachment(agencyID, "seal", p.UserID)); err != nil {
+				return err
+			}
+			summary = "更换信函印章图片：" + up.FileName
+		}
+		set.SealAttachmentID = attID
+		if err := saveSettings(ctx, tx, set); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, p.Actor(), audit.Event{AgencyID: agencyID, Action: "application.settings.seal",
+			ObjectType: "agency", ObjectID: strconv.FormatInt(agencyID, 10), Summary: summary})
+	})
+	if err != nil && u != nil {
+		s.Blobs.Delete(context.WithoutCancel(ctx), up.Key)
+	}
+	return err
+}
+
+func (h *Handlers) consoleSeal(w http.ResponseWriter, r *http.Request) {
+	agencyID, ok := h.agencyID(w, r)
+	if !ok {
+		return
+	}
+	fail := func(msg string) {
+		form := map[string][]string{}
+		h.renderSettings(w, r, form, http.StatusUnprocessableEntity, map[string]string{"seal": msg})
+	}
+	if err := web.ParseForm(r); err != nil {
+		fail(apperr.MessageOf(err))
+		return
+	}
+	var u *Upload
+	if r.PostFormValue("remove") != "1" {
+		if r.MultipartForm == nil || len(r.MultipartForm.File["seal"]) == 0 || r.MultipartForm.File["seal"][0].Size == 0 {
+			fail("请选择印章图片。")
+			return
+		}
+		fh := r.MultipartForm.File["seal"][0]
+		f, err := fh.Open()
+		if err != nil {
+			fail("上传的文件无法读取。")
+			return
+		}
+		defer f.Close()
+		u = &Upload{Name: fh.Filename, Reader: f}
+	}
+	if err := h.svc.SetSeal(r.Context(), web.Principal(r), agencyID, u); err != nil {
+		switch apperr.CodeOf(err) {
+		case apperr.Invalid, apperr.TooLarge:
+			fail(apperr.MessageOf(err))
+		default:
+			h.app.Error(w, r, err)
+		}
+		return
+	}
+	http.Redirect(w, r, "/console/applications/settings?flash=saved", http.StatusSeeOther)
 }

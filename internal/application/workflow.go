@@ -74,7 +74,7 @@ var transitions = map[Action][]State{
 	ActCorrected:         {Correction},
 	ActConsult:           {Processing, Consulting},
 	ActConsulted:         {Consulting},
-	ActExtend:            {Processing},
+	ActExtend:            {Processing, Consulting},
 	ActAskReasons:        {Processing},
 	ActReasonsAccepted:   {Reasons},
 	ActFeeNotice:         {Processing},

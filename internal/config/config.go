@@ -71,6 +71,9 @@ type Config struct {
 	// submitting it (anti-automation); 0 means the default of 3 s, a
 	// negative value none (tests that submit at once).
 	FormMinFill time.Duration
+	// Chromium is the browser that prints letters to PDF; empty means the
+	// first chromium found on PATH (without one, letters are HTML only).
+	Chromium string
 }
 
 // SMTP is the outgoing mail server.
@@ -173,6 +176,7 @@ func Bind(fs *flag.FlagSet, getenv Getenv, withDemo bool) *Flags {
 	fs.StringVar(&f.trustedProxies, "trusted-proxies", r.str("GONGKAI_TRUSTED_PROXIES", ""), "comma-separated networks of reverse proxies whose X-Forwarded-For is trusted [GONGKAI_TRUSTED_PROXIES]")
 	fs.StringVar(&f.metricsAllow, "metrics-allow", r.str("GONGKAI_METRICS_ALLOW", "127.0.0.0/8,::1"), "comma-separated networks that may read /metrics [GONGKAI_METRICS_ALLOW]")
 	fs.IntVar(&f.retentionDays, "audit-retention-days", r.int("GONGKAI_AUDIT_RETENTION_DAYS", 365), "days audit entries are kept (at least 180) [GONGKAI_AUDIT_RETENTION_DAYS]")
+	fs.StringVar(&c.Chromium, "chromium", r.str("GONGKAI_CHROMIUM", ""), "Chromium binary that prints letters to PDF; empty = search PATH [GONGKAI_CHROMIUM]")
 	fs.IntVar(&f.uploadMB, "max-upload-mb", r.int("GONGKAI_MAX_UPLOAD_MB", 50), "largest upload in MB [GONGKAI_MAX_UPLOAD_MB]")
 	if withDemo {
 		fs.BoolVar(&c.Demo, "demo", r.bool("GONGKAI_DEMO", false), "load the demo dataset into an empty database [GONGKAI_DEMO]")
