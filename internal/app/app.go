@@ -149,7 +149,7 @@ func OpenCore(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 		Agencies: agencyDirectory{c.Agencies}, Version: c.Version, MaxUpload: cfg.MaxUploadBytes, Now: opts.Now})
 	c.Applications = application.NewService(application.Deps{DB: d, Calendar: c.Calendar, Blobs: c.Blobs, Limiter: c.Limiter,
 		Agencies: applicationAgencies{c.Agencies}, Logger: logger, BaseURL: cfg.BaseURL, Now: opts.Now,
-		PDF: &pdf.Renderer{Chromium: cfg.Chromium}})
+		PDF: &pdf.Renderer{Chromium: cfg.Chromium}, Drafts: proactiveDrafts{c}})
 	return c, nil
 }
 
@@ -400,6 +400,10 @@ func (a *App) registerJobs() {
 	})
 	a.Jobs.Daily("application.close_expired", 0, 20, func(ctx context.Context) error {
 		_, err := a.Applications.CloseExpired(ctx)
+		return err
+	})
+	a.Jobs.Daily("application.purge", 2, 40, func(ctx context.Context) error {
+		_, err := a.Applications.PurgeExpired(ctx)
 		return err
 	})
 	a.Jobs.Daily("application.reminders", 8, 0, func(ctx context.Context) error {

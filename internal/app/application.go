@@ -8,6 +8,8 @@ import (
 	"github.com/gongkai/gongkai/internal/agency"
 	"github.com/gongkai/gongkai/internal/application"
 	"github.com/gongkai/gongkai/internal/auth"
+	"github.com/gongkai/gongkai/internal/civil"
+	"github.com/gongkai/gongkai/internal/disclosure"
 	"github.com/gongkai/gongkai/internal/staff"
 	"github.com/gongkai/gongkai/internal/web"
 )
@@ -76,4 +78,37 @@ func (a *App) applicationCards() []staff.DashboardCard {
 			return &staff.Card{Title: "依申请公开：已逾期", Value: strconv.Itoa(n) + " 件", Link: web.NavItem{Label: "查看", URL: "/console/applications?view=overdue"}}
 		},
 	}
+}
+
+// proactiveDrafts makes a draft item from information disclosed on
+// application (条例 Art. 44).
+type proactiveDrafts struct{ c *Core }
+
+func (d proactiveDrafts) DraftFromApplication(ctx context.Context, p *auth.Principal, agencyID int64, in application.ProactiveDraft) (string, error) {
+	// The work unit decides what many applicants' information becomes
+	// proactive: it starts the draft with the editing rights this one
+	// action needs. The draft then goes through the usual 保密审查 and
+	// approval, by the people who hold those duties.
+	actor := *p
+	actor.Roles = append(append(auth.Roles{}, p.Roles...), auth.Editor)
+	col, err := d.c.Disclosure.ColumnBySlug(ctx, agencyID, "qtxx")
+	if err != nil {
+		return "", err
+	}
+	body := in.Body
+	if body == "" {
+		body = "（依申请公开后转为主动公开的信息，请补充正文。）"
+	}
+	it, err := d.c.Disclosure.Create(ctx, &actor, agencyID, disclosure.DraftFields{Title: in.Title, FormedOn: civil.Of(d.c.Disclosure.Now()).String(),
+		Genre: "其他", FivePublics: []string{"result"}, Body: body, SourceType: "self", ColumnIDs: []int64{col.ID},
+		Summary: "依申请公开的信息，依《中华人民共和国政府信息公开条例》第四十四条纳入主动公开。"})
+	if err != nil {
+		return "", err
+	}
+	for _, f := range in.Files {
+		if _, err := d.c.Disclosure.AddAttachment(ctx, &actor, it.ID, f.Name, f.Reader); err != nil {
+			return "", err
+		}
+	}
+	return "/console/items/" + strconv.FormatInt(it.ID, 10), nil
 }

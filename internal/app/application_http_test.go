@@ -172,6 +172,29 @@ func TestApplicationJourneyHTTP(t *testing.T) {
 		act(t, handler, e, id, url.Values{"action": {"reply"}, "outcome": {"partial"}, "text": {"提供年检结果汇总表（见附件）"},
 			"withheld": {"涉及第三方内部管理的部分，依据条例第十五条不予公开"}})
 
+		// Art. 44: the disclosed part becomes a draft proactive item.
+		r = handler.PostForm("/console/applications/"+strconv.FormatInt(id, 10)+"/proactive", url.Values{})
+		if r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/console/items/") {
+			t.Fatalf("to proactive: %d %s", r.StatusCode, r.Header.Get("Location"))
+		}
+		var drafts int
+		e.App.DB.R.QueryRow("SELECT count(*) FROM items WHERE title = $1 AND status = 'draft'", "2025年本市宗教活动场所年检结果").Scan(&drafts)
+		if drafts != 1 {
+			t.Errorf("%d drafts made from the reply", drafts)
+		}
+		// A reconsideration, decided.
+		r = handler.PostForm("/console/applications/"+strconv.FormatInt(id, 10)+"/remedies", url.Values{"remedy_kind": {"reconsideration"},
+			"filed_on": {number[:4] + "-01-01"}, "body": {"市人民政府"}, "result": {"pending"}})
+		if r.StatusCode == http.StatusSeeOther {
+			t.Error("a remedy filed before the application was accepted")
+		}
+		today := e.App.Applications.Now().Format("2006-01-02")
+		r = handler.PostForm("/console/applications/"+strconv.FormatInt(id, 10)+"/remedies", url.Values{"remedy_kind": {"reconsideration"},
+			"filed_on": {today}, "body": {"市人民政府"}, "result": {"pending"}})
+		if r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("remedy: %d\n%s", r.StatusCode, r.Body)
+		}
+
 		r = citizen.Get("/apply/status/" + number)
 		for _, want := range []string{"已答复", "部分公开", "政府信息公开申请答复书", "60 日内", "延期答复告知书"} {
 			if !strings.Contains(r.Body, want) {

@@ -119,6 +119,8 @@ var matrix = map[string]string{
 	"POST /console/applications/settings/seal":          "agency_admin approver",
 	"GET /console/applications/{id}/letter.pdf":         "handler approver liaison",
 	"GET /apply/status/{number}/letter.pdf":             public,
+	"POST /console/applications/{id}/remedies":          "handler approver liaison",
+	"POST /console/applications/{id}/proactive":         "handler approver liaison",
 	"GET /console/applications/stats":                   "handler approver liaison",
 	"GET /console/applications/{id}":                    "handler approver liaison",
 	"GET /console/applications/{id}/files/{file}":       "handler approver liaison",

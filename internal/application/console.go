@@ -29,6 +29,8 @@ func (h *Handlers) registerConsole() {
 	a.Handle("GET /console/applications/{id}", auth.ViewApplications, h.consoleDetail, web.Summary("申请详情与办理"))
 	a.Handle("POST /console/applications/{id}/act", auth.HandleApplications, h.consoleAct, web.Summary("办理申请"))
 	a.Handle("POST /console/applications/{id}/personal", auth.ViewApplications, h.consolePersonal, web.Summary("查看申请人个人信息（留痕）"))
+	a.Handle("POST /console/applications/{id}/remedies", auth.HandleApplications, h.consoleRemedy, web.Summary("登记行政复议或行政诉讼"))
+	a.Handle("POST /console/applications/{id}/proactive", auth.HandleApplications, h.consoleProactive, web.Summary("转为主动公开草稿（第四十四条）"))
 	a.Handle("POST /console/applications/{id}/files", auth.HandleApplications, h.consoleUpload, web.Summary("上传申请材料"), web.Upload())
 	a.Handle("GET /console/applications/{id}/files/{file}", auth.ViewApplications, h.consoleFile, web.Summary("下载申请材料（留痕）"))
 	a.Handle("GET /console/applications/{id}/letter", auth.ViewApplications, h.consoleLetter, web.Summary("答复书打印版"))
@@ -377,6 +379,12 @@ type detailData struct {
 	Do            string
 	OpenConsults  []Consultation
 	DeadlineNames map[string]string
+	Remedies      []Remedy
+	RemedyKinds   []web.Option
+	RemedyResults []web.Option
+	Similar       []Similar
+	CanProactive  bool
+	CanRemedy     bool
 }
 
 func (h *Handlers) loadDetail(w http.ResponseWriter, r *http.Request, reveal bool) (*detailData, bool) {
@@ -464,6 +472,16 @@ func (h *Handlers) loadDetail(w http.ResponseWriter, r *http.Request, reveal boo
 	d.Results = options([]ConsultResult{Agrees, Objects, NoAnswer, Overruled}, ConsultResult.Label, "请选择")
 	d.FeeMethods = options([]FeeMethod{PerApplication, PerVolume}, FeeMethod.Label, "请选择")
 	d.FileKinds = options([]FileKind{FileApplication, FileConsultation, FileReply, FileDelivery, FilePayment}, FileKind.Label, "")
+	d.RemedyKinds = options(RemedyKinds, RemedyKind.Label, "请选择")
+	d.RemedyResults = options(RemedyResults, RemedyResult.Label, "")
+	if d.Remedies, err = listRemedies(r.Context(), h.svc.DB.R, a.ID); err != nil {
+		h.app.Error(w, r, err)
+		return nil, false
+	}
+	d.Similar, _ = h.svc.SimilarTo(r.Context(), p, a.ID)
+	acting := canAct(p, a)
+	d.CanRemedy = acting && !a.State.Open()
+	d.CanProactive = acting && h.svc.Drafts != nil && a.State == Replied && (a.Outcome == OutDisclose || a.Outcome == OutPartial)
 	return d, true
 }
 
@@ -657,6 +675,7 @@ func (h *Handlers) consoleLetterPDF(w http.ResponseWriter, r *http.Request) {
 // ---------------------------------------------------------------- statistics
 
 type statsData struct {
+	Four     TableFour
 	Year     int
 	Years    []int
 	Table    Table
@@ -686,7 +705,12 @@ func (h *Handlers) consoleStats(w http.ResponseWriter, r *http.Request) {
 		h.app.Error(w, r, err)
 		return
 	}
-	d := statsData{Year: year, Table: t, Rows: Rows, Problems: t.Check(), Bad: map[Cell]bool{}}
+	four, err := h.svc.TableFour(r.Context(), agencyID, year)
+	if err != nil {
+		h.app.Error(w, r, err)
+		return
+	}
+	d := statsData{Year: year, Table: t, Four: four, Rows: Rows, Problems: t.Check(), Bad: map[Cell]bool{}}
 	for y := today.Year; y >= today.Year-5; y-- {
 		d.Years = append(d.Years, y)
 	}
@@ -740,4 +764,64 @@ func (s *Service) StaffUpload(ctx context.Context, p *auth.Principal, id int64, 
 		s.Blobs.Delete(context.WithoutCancel(ctx), up.Key)
 	}
 	return err
+}
+
+func (h *Handlers) consoleRemedy(w http.ResponseWriter, r *http.Request) {
+	id, ok := web.PathID(r, "id")
+	if !ok {
+		h.app.ErrorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	if err := web.ParseForm(r); err != nil {
+		h.app.Error(w, r, err)
+		return
+	}
+	date := func(name string) civil.Date {
+		d, _ := civil.Parse(web.Field(r, name))
+		return d
+	}
+	in := Remedy{ID: web.FieldID(r, "remedy"), Kind: RemedyKind(web.Field(r, "remedy_kind")), FiledOn: date("filed_on"),
+		Body: r.PostFormValue("body"), CaseNumber: r.PostFormValue("case_number"), Result: RemedyResult(web.Field(r, "result")),
+		DecidedOn: date("decided_on"), Note: r.PostFormValue("note")}
+	err := h.svc.SaveRemedy(r.Context(), web.Principal(r), id, in)
+	if err == nil {
+		http.Redirect(w, r, "/console/applications/"+strconv.FormatInt(id, 10)+"?flash=saved#remedies", http.StatusSeeOther)
+		return
+	}
+	fields := apperr.FieldsOf(err)
+	if fields == nil {
+		switch apperr.CodeOf(err) {
+		case apperr.Conflict, apperr.Forbidden:
+			fields = map[string]string{"remedy_kind": apperr.MessageOf(err)}
+		default:
+			h.app.Error(w, r, err)
+			return
+		}
+	}
+	d, ok := h.loadDetail(w, r, false)
+	if ok {
+		h.renderDetail(w, r, d, http.StatusUnprocessableEntity, fields)
+	}
+}
+
+func (h *Handlers) consoleProactive(w http.ResponseWriter, r *http.Request) {
+	id, ok := web.PathID(r, "id")
+	if !ok {
+		h.app.ErrorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	url, err := h.svc.ToProactive(r.Context(), web.Principal(r), id)
+	if err != nil {
+		switch apperr.CodeOf(err) {
+		case apperr.Conflict, apperr.Forbidden, apperr.Invalid:
+			d, ok := h.loadDetail(w, r, false)
+			if ok {
+				h.renderDetail(w, r, d, http.StatusConflict, map[string]string{"action": apperr.MessageOf(err)})
+			}
+		default:
+			h.app.Error(w, r, err)
+		}
+		return
+	}
+	http.Redirect(w, r, url+"?flash=created", http.StatusSeeOther)
 }

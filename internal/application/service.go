@@ -91,7 +91,9 @@ type Deps struct {
 	MaxUpload int64
 	// PDF prints letters (nil: HTML letters only).
 	PDF PDFRenderer
-	Now func() time.Time
+	// Drafts makes proactive-disclosure drafts (Art. 44; nil: not offered).
+	Drafts Drafts
+	Now    func() time.Time
 }
 
 // Service is the rules of disclosure on application.
@@ -171,14 +173,14 @@ func canSee(p *auth.Principal, a *Application) bool {
 		return true
 	}
 	// A division's liaison: what is assigned to the division or to them.
-	return a.HandlerID == p.UserID || (a.DivisionID != 0 && a.DivisionID == p.DivisionID)
+	return (a.HandlerID != 0 && a.HandlerID == p.UserID) || (a.DivisionID != 0 && a.DivisionID == p.DivisionID)
 }
 
 func canAct(p *auth.Principal, a *Application) bool {
 	if !auth.Allowed(p, auth.HandleApplications) || p.AgencyID != a.AgencyID {
 		return false
 	}
-	return p.Roles.Any(auth.Handler, auth.Approver) || a.HandlerID == p.UserID
+	return p.Roles.Any(auth.Handler, auth.Approver) || (a.HandlerID != 0 && a.HandlerID == p.UserID)
 }
 
 var errNoApp = apperr.NotFoundf("没有这件申请。")

@@ -3,6 +3,7 @@ package application_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"strconv"
 	"strings"
 	"testing"
@@ -322,4 +323,227 @@ func TestDeadlines(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Table three across two years: an application answered in the next year is
+// carried forward, then carried over; the identities hold in both years.
+func TestTableThreeAcrossYears(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		record := func(day string, a application.Applicant) *application.Application {
+			t.Helper()
+			f.clock.at(day)
+			sub := submission(f.a.ID)
+			sub.Channel, sub.ReceivedOn, sub.Identity, sub.Applicant = application.InPerson, civil.MustParse(day), nil, a
+			r, err := f.svc.Record(ctx, f.handler, sub)
+			if err != nil {
+				t.Fatal(err, apperr.FieldsOf(err))
+			}
+			return r.App
+		}
+		person := submission(0).Applicant
+		business := application.Applicant{Type: application.Business, Name: "上海某某有限公司", IDType: application.CreditCode,
+			IDNumber: "91350100M000100Y43", Contact: "李四", Phone: "021-12345678", Email: "office@example.com"}
+		a := record("2025-05-06", person)
+		f.do(t, f.handler, a.ID, "2025-05-20", application.Command{Action: application.ActReply, Outcome: application.OutDisclose, Text: "见附件"})
+		b := record("2025-12-15", person)
+		f.do(t, f.handler, b.ID, "2026-01-08", application.Command{Action: application.ActReply, Outcome: application.OutPartial,
+			Text: "见附件", Withheld: "第十五条"})
+		c := record("2026-03-02", business)
+		f.do(t, f.handler, c.ID, "2026-03-10", application.Command{Action: application.ActReply, Outcome: application.OutNotExist})
+		record("2026-12-21", person)
+		// Another agency's application counts for that agency only.
+		f.clock.at("2026-12-21")
+		subB := submission(f.b.ID)
+		subB.Channel, subB.ReceivedOn, subB.Identity = application.InPerson, civil.MustParse("2026-12-21"), nil
+		if _, err := f.svc.Record(ctx, f.handlerB, subB); err != nil {
+			t.Fatal(err)
+		}
+		const nat, bus, tot = 0, 1, 6
+		for _, tc := range []struct {
+			year int
+			want map[application.Row][3]int // natural, business, total
+		}{
+			{2025, map[application.Row][3]int{application.RowNewReceived: {2, 0, 2}, application.RowCarriedOver: {0, 0, 0},
+				application.RowGranted: {1, 0, 1}, application.RowTotalProcessed: {1, 0, 1}, application.RowCarriedForward: {1, 0, 1}}},
+			{2026, map[application.Row][3]int{application.RowNewReceived: {1, 1, 2}, application.RowCarriedOver: {1, 0, 1},
+				application.RowPartial: {1, 0, 1}, application.RowNotHeld: {0, 1, 1}, application.RowTotalProcessed: {1, 1, 2},
+				application.RowCarriedForward: {1, 0, 1}}},
+		} {
+			tab, err := f.svc.TableThree(ctx, f.a.ID, tc.year)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for row, w := range tc.want {
+				if got := [3]int{tab.Get(row, nat), tab.Get(row, bus), tab.Get(row, tot)}; got != w {
+					t.Errorf("%d %s: %v, want %v", tc.year, row, got, w)
+				}
+			}
+			if p := tab.Check(); len(p) > 0 {
+				t.Errorf("%d: identities fail: %v", tc.year, p)
+			}
+		}
+	})
+}
+
+type drafts struct {
+	got   application.ProactiveDraft
+	files []string
+}
+
+func (d *drafts) DraftFromApplication(_ context.Context, _ *auth.Principal, _ int64, in application.ProactiveDraft) (string, error) {
+	d.got = in
+	for _, f := range in.Files {
+		b, _ := io.ReadAll(f.Reader)
+		d.files = append(d.files, f.Name+":"+strconv.Itoa(len(b)))
+	}
+	return "/console/items/42", nil
+}
+
+// After the reply: reconsideration and litigation for table four, the
+// Art. 44 draft, similar applications, and the end of the retention period.
+func TestAfterTheReply(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		dr := &drafts{}
+		f.svc.Drafts = dr
+		a := f.submit(t)
+		f.do(t, f.handler, a.ID, "2026-11-02", application.Command{Action: application.ActRegister})
+		if _, err := f.svc.ToProactive(ctx, f.handler, a.ID); !apperr.Is(err, apperr.Conflict) {
+			t.Errorf("Art. 44 before the reply: %v", err)
+		}
+		if err := f.svc.SaveRemedy(ctx, f.handler, a.ID, application.Remedy{Kind: application.Reconsideration, FiledOn: civil.MustParse("2026-11-02")}); !apperr.Is(err, apperr.Conflict) {
+			t.Errorf("remedy before the reply: %v", err)
+		}
+		f.clock.at("2026-11-03")
+		if err := f.svc.StaffUpload(ctx, f.handler, a.ID, application.FileReply, true, application.Upload{Name: "汇总表.pdf",
+			Reader: bytes.NewReader([]byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"))}); err != nil {
+			t.Fatal(err)
+		}
+		f.do(t, f.handler, a.ID, "2026-11-03", application.Command{Action: application.ActReply, Outcome: application.OutDisclose, Text: "见附件汇总表"})
+
+		url, err := f.svc.ToProactive(ctx, f.handler, a.ID)
+		if err != nil || url != "/console/items/42" || dr.got.Title != "2025年宗教活动场所年检结果" || len(dr.files) != 1 || !strings.HasPrefix(dr.files[0], "汇总表.pdf:") {
+			t.Errorf("Art. 44: %q %v %+v %v", url, err, dr.got, dr.files)
+		}
+		if _, err := f.svc.ToProactive(ctx, f.liaison, a.ID); err == nil {
+			t.Error("a liaison not assigned turned it into a draft")
+		}
+
+		// Table four: a reconsideration decided in the year, a lawsuit still pending.
+		f.clock.at("2026-12-01")
+		for _, r := range []application.Remedy{
+			{Kind: application.Reconsideration, FiledOn: civil.MustParse("2026-11-10"), Body: "市人民政府", Result: application.Maintained, DecidedOn: civil.MustParse("2026-11-30")},
+			{Kind: application.LitigationDirect, FiledOn: civil.MustParse("2026-11-20"), Body: "黄浦区人民法院", CaseNumber: "（2026）沪0101行初1号"},
+		} {
+			if err := f.svc.SaveRemedy(ctx, f.handler, a.ID, r); err != nil {
+				t.Fatal(err, apperr.FieldsOf(err))
+			}
+		}
+		for _, bad := range []application.Remedy{
+			{Kind: "appeal", FiledOn: civil.MustParse("2026-11-10")},
+			{Kind: application.Reconsideration},
+			{Kind: application.Reconsideration, FiledOn: civil.MustParse("2026-11-10"), Result: application.Corrected},
+			{Kind: application.Reconsideration, FiledOn: civil.MustParse("2026-11-10"), Body: "x\x00y"},
+		} {
+			if err := f.svc.SaveRemedy(ctx, f.handler, a.ID, bad); !apperr.Is(err, apperr.Invalid) {
+				t.Errorf("remedy %+v: %v", bad, err)
+			}
+		}
+		four, err := f.svc.TableFour(ctx, f.a.ID, 2026)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if four.Cells[0] != [5]int{1, 0, 0, 0, 1} || four.Cells[1] != [5]int{0, 0, 0, 1, 1} || four.Cells[2] != [5]int{} {
+			t.Errorf("table four: %v", four.Cells)
+		}
+
+		// A similar application by the same person is suggested as a repeat.
+		f.clock.at("2026-12-02")
+		again := f.submit(t)
+		sim, err := f.svc.SimilarTo(ctx, f.handler, again.ID)
+		if err != nil || len(sim) != 1 || sim[0].App.ID != a.ID || !sim[0].SamePerson {
+			t.Errorf("similar: %+v %v", sim, err)
+		}
+		other := submission(f.a.ID)
+		other.Request.Title, other.Request.Description = "清真食品监督检查记录", "2026年清真食品经营监督检查的记录"
+		r, err := f.svc.Submit(ctx, other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sim, _ := f.svc.SimilarTo(ctx, f.handler, r.App.ID); len(sim) != 0 {
+			t.Errorf("an unrelated application is similar: %+v", sim)
+		}
+
+		// Retention: ten years after the reply the personal data goes.
+		f.clock.at("2036-11-03")
+		if n, err := f.svc.PurgeExpired(ctx); err != nil || n != 0 {
+			t.Fatalf("on the last day: %d, %v", n, err)
+		}
+		f.clock.at("2036-11-04")
+		if n, err := f.svc.PurgeExpired(ctx); err != nil || n != 1 {
+			t.Fatalf("after ten years: %d, %v", n, err)
+		}
+		var name, idn, phone string
+		var files int
+		d.R.QueryRow("SELECT applicant_name, id_number, phone FROM applications WHERE id = $1", a.ID).Scan(&name, &idn, &phone)
+		d.R.QueryRow("SELECT count(*) FROM application_files WHERE application_id = $1 AND from_applicant = TRUE", a.ID).Scan(&files)
+		if name != "（已删除）" || idn != "" || phone != "" || files != 0 {
+			t.Errorf("after the purge: %q %q %q, %d files", name, idn, phone, files)
+		}
+		tab, _ := f.svc.TableThree(ctx, f.a.ID, 2026)
+		if tab.Get(application.RowGranted, 0) != 1 {
+			t.Error("the purge changed the statistics")
+		}
+	})
+}
+
+// Who sees what: the work unit sees its agency's applications and may
+// reveal the applicant's details (audited); a liaison only what is assigned
+// to them; other agencies, the agency admin and platform staff never see
+// the applicant's details.
+func TestAccess(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		a := f.submit(t)
+		for _, tc := range []struct {
+			name     string
+			p        *auth.Principal
+			see, act bool
+			personal bool
+		}{
+			{"handler", f.handler, true, true, true},
+			{"head", f.head, true, true, true},
+			{"liaison, not assigned", f.liaison, false, false, false},
+			{"other agency's handler", f.handlerB, false, false, false},
+			{"agency admin", f.admin, false, false, false},
+			{"platform operator", f.platform, false, false, false},
+		} {
+			det, err := f.svc.Detail(ctx, tc.p, a.ID)
+			if (err == nil) != tc.see {
+				t.Errorf("%s sees: %v", tc.name, err)
+			}
+			if err == nil && (det.App.Applicant.IDNumber == "11010519491231002X" || det.MayReveal != tc.personal) {
+				t.Errorf("%s: ID %s, may reveal %v", tc.name, det.App.Applicant.IDNumber, det.MayReveal)
+			}
+			_, err = f.svc.RevealPersonal(ctx, tc.p, a.ID)
+			if (err == nil) != tc.personal {
+				t.Errorf("%s reveals: %v", tc.name, err)
+			}
+			f.clock.at("2026-11-02")
+			_, err = f.svc.Do(ctx, tc.p, a.ID, application.Command{Action: application.ActNote, Note: "备注"})
+			if (err == nil) != tc.act {
+				t.Errorf("%s acts: %v", tc.name, err)
+			}
+		}
+		// Every reveal is in the history and the audit log.
+		var n int
+		d.R.QueryRow("SELECT count(*) FROM audit_entries WHERE action = 'application.personal.view'").Scan(&n)
+		if n != 2 {
+			t.Errorf("%d audited reveals, want 2", n)
+		}
+	})
 }

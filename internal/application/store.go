@@ -230,6 +230,12 @@ func (e Event) ActionLabel() string {
 		return "申请人上传材料"
 	case "fee_confirmed":
 		return "申请人确认已缴费"
+	case "remedy":
+		return "行政复议或行政诉讼"
+	case "to_proactive":
+		return "转为主动公开草稿"
+	case "purge":
+		return "删除个人信息（保存期限届满）"
 	}
 	return string(e.Action)
 }
