@@ -121,6 +121,13 @@ var matrix = map[string]string{
 	"GET /apply/status/{number}/letter.pdf":             public,
 	"POST /console/applications/{id}/remedies":          "handler approver liaison",
 	"POST /console/applications/{id}/proactive":         "handler approver liaison",
+	"POST /api/v1/applications":                         public,
+	"POST /api/v1/applications/status":                  public,
+	"GET /api/v1/staff/applications":                    "handler approver liaison",
+	"POST /api/v1/staff/applications":                   "handler approver",
+	"GET /api/v1/staff/applications/statistics":         "handler approver liaison",
+	"GET /api/v1/staff/applications/{id}":               "handler approver liaison",
+	"POST /api/v1/staff/applications/{id}/actions":      "handler approver liaison",
 	"GET /console/applications/stats":                   "handler approver liaison",
 	"GET /console/applications/{id}":                    "handler approver liaison",
 	"GET /console/applications/{id}/files/{file}":       "handler approver liaison",
@@ -227,9 +234,13 @@ func TestRoleMatrix(t *testing.T) {
 			for _, a := range actors {
 				path := fill(rt.Path, a, ids)
 				c := e.Client()
-				req := c.Request(rt.Method, path, strings.NewReader("x=1"))
+				body, ctype := "x=1", "application/x-www-form-urlencoded"
+				if rt.JSON {
+					body, ctype = "{}", "application/json"
+				}
+				req := c.Request(rt.Method, path, strings.NewReader(body))
 				if rt.Method == http.MethodPost {
-					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					req.Header.Set("Content-Type", ctype)
 				}
 				if a.userID != 0 {
 					if rt.Kind == "api" {

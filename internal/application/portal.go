@@ -67,6 +67,7 @@ func Register(app *web.App, svc *Service, site SiteFunc, key []byte) (*Handlers,
 	app.Handle("GET /apply/status/{number}/letter.pdf", auth.Public, h.applicantLetterPDF, web.Summary("答复书 PDF"))
 	app.Handle("POST /apply/status/logout", auth.Public, h.statusLogout, web.Summary("退出申请查询"))
 	h.registerConsole()
+	h.registerAPI()
 	return h, nil
 }
 
