@@ -59,13 +59,15 @@ func TestApplicationAPI(t *testing.T) {
 			status int
 			field  string
 		}{
-			"not JSON":        {"{", http.StatusBadRequest, ""},
-			"unknown field":   {`{"agency":"mzzj","evil":1}`, http.StatusBadRequest, ""},
-			"no agency":       {submissionJSON(func(m map[string]any) { m["agency"] = "nowhere" }), http.StatusBadRequest, "agency"},
-			"wrong checksum":  {submissionJSON(func(m map[string]any) { m["applicant"].(map[string]any)["id_number"] = "110105194912310021" }), http.StatusBadRequest, "id_number"},
-			"bad base64":      {submissionJSON(func(m map[string]any) { m["identity_proof"].(map[string]any)["content_base64"] = "!!!" }), http.StatusBadRequest, "identity"},
-			"no proof":        {submissionJSON(func(m map[string]any) { delete(m, "identity_proof") }), http.StatusBadRequest, "identity"},
-			"disguised proof": {submissionJSON(func(m map[string]any) { m["identity_proof"].(map[string]any)["content_base64"] = base64.StdEncoding.EncodeToString([]byte("<script>")) }), http.StatusBadRequest, "identity"},
+			"not JSON":       {"{", http.StatusBadRequest, ""},
+			"unknown field":  {`{"agency":"mzzj","evil":1}`, http.StatusBadRequest, ""},
+			"no agency":      {submissionJSON(func(m map[string]any) { m["agency"] = "nowhere" }), http.StatusBadRequest, "agency"},
+			"wrong checksum": {submissionJSON(func(m map[string]any) { m["applicant"].(map[string]any)["id_number"] = "110105194912310021" }), http.StatusBadRequest, "id_number"},
+			"bad base64":     {submissionJSON(func(m map[string]any) { m["identity_proof"].(map[string]any)["content_base64"] = "!!!" }), http.StatusBadRequest, "identity"},
+			"no proof":       {submissionJSON(func(m map[string]any) { delete(m, "identity_proof") }), http.StatusBadRequest, "identity"},
+			"disguised proof": {submissionJSON(func(m map[string]any) {
+				m["identity_proof"].(map[string]any)["content_base64"] = base64.StdEncoding.EncodeToString([]byte("<script>"))
+			}), http.StatusBadRequest, "identity"},
 		} {
 			r, out := apiJSON(t, c, "POST", "/api/v1/applications", "", tc.body)
 			if r.StatusCode != tc.status || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/problem+json") {
