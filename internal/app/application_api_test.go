@@ -95,7 +95,7 @@ func TestApplicationAPI(t *testing.T) {
 		// Staff.
 		handler := e.AddUser("mzzj", "api.handler", auth.Handler)
 		token := e.TokenFor(handler.ID)
-		r, out = apiJSON(t, c, "GET", "/api/v1/staff/applications?view=received", token, "")
+		r, _ = apiJSON(t, c, "GET", "/api/v1/staff/applications?view=received", token, "")
 		if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, number) {
 			t.Fatalf("list: %d %s", r.StatusCode, r.Body)
 		}

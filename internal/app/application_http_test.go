@@ -144,6 +144,14 @@ func TestApplicationJourneyHTTP(t *testing.T) {
 		if !strings.Contains(r.Body, number) {
 			t.Fatalf("not in the list of applications to register:\n%s", r.Body)
 		}
+		var div int64
+		e.App.DB.R.QueryRow("SELECT id FROM divisions WHERE agency_id = $1 ORDER BY id LIMIT 1", e.Agency("mzzj").ID).Scan(&div)
+		if r := handler.Get("/console/applications?view=all&division=" + strconv.FormatInt(div, 10)); r.StatusCode != http.StatusOK || strings.Contains(r.Body, number) {
+			t.Errorf("a division's view shows an unassigned application: %d", r.StatusCode)
+		}
+		if r := handler.Get("/console/applications?division=x'--"); r.StatusCode != http.StatusBadRequest {
+			t.Errorf("bad division: %d", r.StatusCode)
+		}
 		detail := handler.Get("/console/applications/" + strconv.FormatInt(id, 10))
 		if strings.Contains(detail.Body, applicantID) || strings.Contains(detail.Body, applicantPhone) {
 			t.Error("the detail page shows the ID number or phone before the audited reveal")
@@ -356,4 +364,78 @@ func TestApplicantNeverOnPublicPages(t *testing.T) {
 	if len(seen) < 30 {
 		t.Errorf("crawled only %d pages", len(seen))
 	}
+}
+
+// solveChallenge answers the form's arithmetic question as a person would.
+func solveChallenge(t *testing.T, page string) string {
+	t.Helper()
+	m := regexp.MustCompile(`<label for="f-_ca">([^<]+)<`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no challenge question on the page")
+	}
+	q := m[1]
+	var nums []int
+	digits := map[rune]int{'一': 1, '二': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9}
+	for _, run := range regexp.MustCompile(`[一二三四五六七八九十]+`).FindAllString(q, -1) {
+		rs, n := []rune(run), 0
+		switch {
+		case len(rs) == 1 && rs[0] == '十':
+			n = 10
+		case rs[0] == '十':
+			n = 10 + digits[rs[1]]
+		case len(rs) >= 2 && rs[1] == '十':
+			n = digits[rs[0]] * 10
+			if len(rs) == 3 {
+				n += digits[rs[2]]
+			}
+		default:
+			n = digits[rs[0]]
+		}
+		nums = append(nums, n)
+	}
+	if len(nums) != 2 {
+		t.Fatalf("cannot read the question %q", q)
+	}
+	if strings.ContainsAny(q, "减差多") {
+		return strconv.Itoa(nums[0] - nums[1])
+	}
+	return strconv.Itoa(nums[0] + nums[1])
+}
+
+var challengeTokenRE = regexp.MustCompile(`name="_ct" value="([^"]+)"`)
+
+// TestApplicationChallenge: after three applications within the hour from
+// one address, the form asks its question, and the answer is checked.
+func TestApplicationChallenge(t *testing.T) {
+	e := apptest.New(t, "sqlite")
+	c := e.Client()
+	for i := 0; i < 3; i++ {
+		f := applyFields()
+		f.Set("title", "第"+strconv.Itoa(i)+"件申请")
+		receipt(t, apply(t, c, f, "id.png", pngBytes))
+	}
+	r := c.Get("/o/mzzj/apply")
+	if !strings.Contains(r.Body, "验证问题") {
+		t.Fatal("no challenge after three applications")
+	}
+	post := func(answer string) *apptest.Response {
+		page := c.Get("/o/mzzj/apply").Body
+		f := applyFields()
+		f.Set("_ft", tokenRE.FindStringSubmatch(page)[1])
+		f.Set("_ct", challengeTokenRE.FindStringSubmatch(page)[1])
+		if answer == "solve" {
+			answer = solveChallenge(t, page)
+		}
+		if answer != "" {
+			f.Set("_ca", answer)
+		}
+		return postMultipart(c, "/o/mzzj/apply", f, "identity", "id.png", pngBytes)
+	}
+	if r := post(""); r.StatusCode != http.StatusBadRequest || !strings.Contains(r.Body, "请回答验证问题") {
+		t.Errorf("without an answer: %d", r.StatusCode)
+	}
+	if r := post("999"); r.StatusCode != http.StatusBadRequest || !strings.Contains(r.Body, "不正确") {
+		t.Errorf("wrong answer: %d", r.StatusCode)
+	}
+	receipt(t, post("solve"))
 }

@@ -81,6 +81,10 @@ func (c *Core) loadDemoApplications(ctx context.Context, agencyID int64, handler
 			return err
 		}
 	}
+	if err := svc.SaveRemedy(ctx, handler, a.ID, application.Remedy{Kind: application.Reconsideration, FiledOn: today.AddDays(-10),
+		Body: "上海市人民政府（演示）"}); err != nil {
+		return fmt.Errorf("demo remedy: %w", err)
+	}
 	// Answered in part, by a law firm.
 	if a, err = record(application.RegisteredMail, 70, org(application.LegalService, "上海某某律师事务所（演示）", "31310000MD0000001", "赵律师"),
 		request("某宗教团体换届选举备案材料", "2024年某宗教团体换届选举的备案材料")); err != nil {

@@ -499,3 +499,16 @@ func (s *Service) PurgeExpired(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// MonthlyRank is the application's place among those the same applicant (by
+// identity number) made to the agency in the same calendar month: the rank
+// that sets the per-application fee band.
+func (s *Service) MonthlyRank(ctx context.Context, a *Application) (int, error) {
+	first := civil.New(a.ReceivedOn.Year, a.ReceivedOn.Month, 1)
+	next := first.AddDays(32)
+	next = civil.New(next.Year, next.Month, 1)
+	var n int
+	err := s.DB.R.QueryRowContext(ctx, `SELECT count(*) FROM applications WHERE agency_id = $1 AND id_type = $2 AND id_number = $3
+		AND received_on >= $4 AND received_on < $5 AND id <= $6`, a.AgencyID, a.Applicant.IDType, a.Applicant.IDNumber, first, next, a.ID).Scan(&n)
+	return n, err
+}

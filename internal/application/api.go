@@ -96,9 +96,8 @@ func (in submitJSON) submission(agencyID int64) (Submission, error) {
 	up, err := in.IdentityProof.upload()
 	a, q := in.Applicant, in.Request
 	return Submission{AgencyID: agencyID, Declaration: in.Declaration, Identity: up,
-		Applicant: Applicant{Type: a.Type, Name: a.Name, IDType: a.IDType, IDNumber: a.IDNumber, Contact: a.Contact, Phone: a.Phone,
-			Email: a.Email, Address: a.Address, Postcode: a.Postcode},
-		Request: Request{Title: q.Title, DocNumber: q.DocNumber, Description: q.Description, Purpose: q.Purpose, Form: q.Form, Delivery: q.Delivery}}, err
+		Applicant: Applicant(a),
+		Request:   Request{Title: q.Title, DocNumber: q.DocNumber, Description: q.Description, Purpose: q.Purpose, Form: q.Form, Delivery: q.Delivery}}, err
 }
 
 func (h *Handlers) apiSubmit(w http.ResponseWriter, r *http.Request) {
@@ -223,8 +222,7 @@ func appJSON(a *Application) AppJSON {
 		pauses = []calendar.Interval{}
 	}
 	return AppJSON{ID: a.ID, Number: a.Number, Version: a.Version, Channel: a.Channel, State: a.State, Outcome: a.Outcome,
-		Applicant: ApplicantJSON{Type: m.Type, Name: m.Name, IDType: m.IDType, IDNumber: m.IDNumber, Contact: m.Contact, Phone: m.Phone,
-			Email: m.Email, Address: m.Address, Postcode: m.Postcode},
+		Applicant: ApplicantJSON(m),
 		Request: RequestJSON{Title: a.Request.Title, DocNumber: a.Request.DocNumber, Description: a.Request.Description,
 			Purpose: a.Request.Purpose, Form: a.Request.Form, Delivery: a.Request.Delivery},
 		ReceivedOn: a.ReceivedOn, ReceiptDate: dateOrNil(a.ReceiptDate), DueOn: dateOrNil(a.DueOn), ExtensionDays: a.ExtensionDays,

@@ -78,15 +78,17 @@ type listRow struct {
 }
 
 type listData struct {
-	Rows    []listRow
-	Total   int
-	View    string
-	Query   string
-	Views   []web.Option
-	Counts  map[string]int
-	CanAct  bool
-	PrevURL string
-	NextURL string
+	Division  string
+	Divisions []web.Option
+	Rows      []listRow
+	Total     int
+	View      string
+	Query     string
+	Views     []web.Option
+	Counts    map[string]int
+	CanAct    bool
+	PrevURL   string
+	NextURL   string
 }
 
 var listViews = []web.Option{{Value: "open", Label: "办理中"}, {Value: "received", Label: "待登记"}, {Value: "soon", Label: "5 个工作日内到期"},
@@ -147,6 +149,16 @@ func (h *Handlers) consoleList(w http.ResponseWriter, r *http.Request) {
 		page = n
 	}
 	f.Text, f.Limit, f.Offset = d.Query, 30, (page-1)*30
+	d.Divisions = divisionOptions(r.Context(), h.svc.DB.R, agencyID)
+	d.Divisions[0].Label = "全部处室"
+	if s := q.Get("division"); s != "" {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			h.app.ErrorPage(w, r, http.StatusBadRequest, "处室无效。")
+			return
+		}
+		f.DivisionID, d.Division = id, s
+	}
 	list, total, err := h.svc.List(r.Context(), p, f)
 	if err != nil {
 		h.app.Error(w, r, err)
@@ -174,7 +186,7 @@ func (h *Handlers) consoleList(w http.ResponseWriter, r *http.Request) {
 			d.Counts[view] = n
 		}
 	}
-	base := "/console/applications?view=" + url.QueryEscape(d.View) + "&q=" + url.QueryEscape(d.Query)
+	base := "/console/applications?view=" + url.QueryEscape(d.View) + "&q=" + url.QueryEscape(d.Query) + "&division=" + url.QueryEscape(d.Division)
 	if page > 1 {
 		d.PrevURL = base + "&page=" + strconv.Itoa(page-1)
 	}
@@ -208,9 +220,10 @@ func staffNames(ctx context.Context, q db.Querier, agencyID int64) map[int64]str
 	return out
 }
 
-func divisionOptions(ctx context.Context, q db.Querier, agencyID int64) []web.Option {
+// optionRows lists (id, name) rows as choices after a "（不指定）" one.
+func optionRows(ctx context.Context, q db.Querier, query string, args ...any) []web.Option {
 	out := []web.Option{{Value: "", Label: "（不指定）"}}
-	rows, err := q.QueryContext(ctx, "SELECT id, name FROM divisions WHERE agency_id = $1 ORDER BY sort_order, id", agencyID)
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return out
 	}
@@ -227,27 +240,14 @@ func divisionOptions(ctx context.Context, q db.Querier, agencyID int64) []web.Op
 	return out
 }
 
+func divisionOptions(ctx context.Context, q db.Querier, agencyID int64) []web.Option {
+	return optionRows(ctx, q, "SELECT id, name FROM divisions WHERE agency_id = $1 ORDER BY sort_order, id", agencyID)
+}
+
 func handlerOptions(ctx context.Context, q db.Querier, agencyID int64) []web.Option {
-	out := []web.Option{{Value: "", Label: "（不指定）"}}
-	rows, err := q.QueryContext(ctx, `SELECT DISTINCT u.id, u.display_name, u.username FROM staff_users u JOIN staff_roles r ON r.user_id = u.id
-		WHERE u.agency_id = $1 AND u.disabled = FALSE AND r.role IN ('handler', 'approver', 'liaison') ORDER BY u.id`, agencyID)
-	if err != nil {
-		return out
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			id         int64
-			name, user string
-		)
-		if rows.Scan(&id, &name, &user) == nil {
-			if name == "" {
-				name = user
-			}
-			out = append(out, web.Option{Value: strconv.FormatInt(id, 10), Label: name})
-		}
-	}
-	return out
+	return optionRows(ctx, q, `SELECT DISTINCT u.id, CASE WHEN u.display_name = '' THEN u.username ELSE u.display_name END
+		FROM staff_users u JOIN staff_roles r ON r.user_id = u.id
+		WHERE u.agency_id = $1 AND u.disabled = FALSE AND r.role IN ('handler', 'approver', 'liaison') ORDER BY 1`, agencyID)
 }
 
 // menuOrder is the order of the steps in the console's menu.
@@ -329,17 +329,13 @@ func (h *Handlers) consoleRecord(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusUnprocessableEntity, fields)
 		return
 	}
-	if r.MultipartForm != nil {
-		if fhs := r.MultipartForm.File["identity"]; len(fhs) > 0 && fhs[0].Size > 0 {
-			f, err := fhs[0].Open()
-			if err != nil {
-				fail(http.StatusBadRequest, map[string]string{"identity": "上传的文件无法读取。"})
-				return
-			}
-			defer f.Close()
-			sub.Identity = &Upload{Name: fhs[0].Filename, Reader: f}
-		}
+	up, done, err := formFile(r, "identity")
+	defer done()
+	if err != nil {
+		fail(http.StatusBadRequest, map[string]string{"identity": apperr.MessageOf(err)})
+		return
 	}
+	sub.Identity = up
 	rec, err := h.svc.Record(r.Context(), web.Principal(r), sub)
 	if err != nil {
 		if f := apperr.FieldsOf(err); f != nil {
@@ -385,6 +381,7 @@ type detailData struct {
 	Similar       []Similar
 	CanProactive  bool
 	CanRemedy     bool
+	MonthlyRank   int
 }
 
 func (h *Handlers) loadDetail(w http.ResponseWriter, r *http.Request, reveal bool) (*detailData, bool) {
@@ -479,6 +476,9 @@ func (h *Handlers) loadDetail(w http.ResponseWriter, r *http.Request, reveal boo
 		return nil, false
 	}
 	d.Similar, _ = h.svc.SimilarTo(r.Context(), p, a.ID)
+	if d.Actions[string(ActFeeNotice)] {
+		d.MonthlyRank, _ = h.svc.MonthlyRank(r.Context(), a)
+	}
 	acting := canAct(p, a)
 	d.CanRemedy = acting && !a.State.Open()
 	d.CanProactive = acting && h.svc.Drafts != nil && a.State == Replied && (a.Outcome == OutDisclose || a.Outcome == OutPartial)
@@ -604,18 +604,13 @@ func (h *Handlers) consoleUpload(w http.ResponseWriter, r *http.Request) {
 		fail("请选择文件类别。")
 		return
 	}
-	if r.MultipartForm == nil || len(r.MultipartForm.File["file"]) == 0 || r.MultipartForm.File["file"][0].Size == 0 {
-		fail("请选择要上传的文件。")
+	up, done, err := formFile(r, "file")
+	defer done()
+	if err != nil || up == nil {
+		fail(orMessage(err, "请选择要上传的文件。"))
 		return
 	}
-	fh := r.MultipartForm.File["file"][0]
-	f, err := fh.Open()
-	if err != nil {
-		fail("上传的文件无法读取。")
-		return
-	}
-	defer f.Close()
-	err = h.svc.StaffUpload(r.Context(), web.Principal(r), id, kind, r.PostFormValue("public") == "1", Upload{Name: fh.Filename, Reader: f})
+	err = h.svc.StaffUpload(r.Context(), web.Principal(r), id, kind, r.PostFormValue("public") == "1", *up)
 	if err != nil {
 		switch apperr.CodeOf(err) {
 		case apperr.Invalid, apperr.TooLarge, apperr.Conflict, apperr.Forbidden:

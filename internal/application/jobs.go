@@ -166,7 +166,9 @@ func (s *Service) SendReminders(ctx context.Context) (int, error) {
 		if err != nil {
 			continue
 		}
-		remind := left < 0
+		// The 补正 notice is a limit, not a duty: once it has passed there is
+		// nothing left to remind of.
+		remind := left < 0 && d.kind != kindCorrectionNotice
 		for _, r := range reminderDays {
 			remind = remind || left == r
 		}

@@ -73,6 +73,32 @@ func Register(app *web.App, svc *Service, site SiteFunc, key []byte) (*Handlers,
 
 const formName = "application"
 
+// formFile opens the first non-empty file of field in a parsed multipart
+// form: nil when none was sent. Call done when finished with it.
+func formFile(r *http.Request, field string) (up *Upload, done func(), err error) {
+	done = func() {}
+	if r.MultipartForm == nil {
+		return nil, done, nil
+	}
+	fhs := r.MultipartForm.File[field]
+	if len(fhs) == 0 || fhs[0].Size == 0 {
+		return nil, done, nil
+	}
+	f, err := fhs[0].Open()
+	if err != nil {
+		return nil, done, apperr.Wrap(apperr.Invalid, "上传的文件无法读取，请重新选择。", err)
+	}
+	return &Upload{Name: fhs[0].Filename, Reader: f}, func() { f.Close() }, nil
+}
+
+// orMessage is err's message, or msg when err is nil.
+func orMessage(err error, msg string) string {
+	if err != nil {
+		return apperr.MessageOf(err)
+	}
+	return msg
+}
+
 func noStore(w http.ResponseWriter) {
 	w.Header().Set("Cache-Control", "no-store")
 }
@@ -214,17 +240,13 @@ func (h *Handlers) submit(w http.ResponseWriter, r *http.Request) {
 		Request: Request{Title: r.PostFormValue("title"), DocNumber: r.PostFormValue("doc_number"),
 			Description: r.PostFormValue("description"), Purpose: r.PostFormValue("purpose"),
 			Form: Form(web.Field(r, "form")), Delivery: Delivery(web.Field(r, "delivery"))}}
-	if r.MultipartForm != nil {
-		if fhs := r.MultipartForm.File["identity"]; len(fhs) > 0 && fhs[0].Size > 0 {
-			f, err := fhs[0].Open()
-			if err != nil {
-				fail(http.StatusBadRequest, map[string]string{"identity": "上传的文件无法读取，请重新选择。"})
-				return
-			}
-			defer f.Close()
-			sub.Identity = &Upload{Name: fhs[0].Filename, Reader: f}
-		}
+	up, done, err := formFile(r, "identity")
+	defer done()
+	if err != nil {
+		fail(http.StatusBadRequest, map[string]string{"identity": apperr.MessageOf(err)})
+		return
 	}
+	sub.Identity = up
 	rec, err := h.svc.Submit(r.Context(), sub)
 	if err != nil {
 		if fields := apperr.FieldsOf(err); fields != nil {
@@ -376,19 +398,13 @@ func (h *Handlers) applicantUpload(w http.ResponseWriter, r *http.Request) {
 		h.renderStatus(w, r, a, web.Status(apperr.CodeOf(err)), map[string]string{"file": apperr.MessageOf(err)}, "")
 		return
 	}
-	var fhs = r.MultipartForm
-	if fhs == nil || len(fhs.File["file"]) == 0 || fhs.File["file"][0].Size == 0 {
-		h.renderStatus(w, r, a, http.StatusBadRequest, map[string]string{"file": "请选择要上传的文件。"}, "")
+	up, done, err := formFile(r, "file")
+	defer done()
+	if err != nil || up == nil {
+		h.renderStatus(w, r, a, http.StatusBadRequest, map[string]string{"file": orMessage(err, "请选择要上传的文件。")}, "")
 		return
 	}
-	fh := fhs.File["file"][0]
-	f, err := fh.Open()
-	if err != nil {
-		h.renderStatus(w, r, a, http.StatusBadRequest, map[string]string{"file": "上传的文件无法读取，请重新选择。"}, "")
-		return
-	}
-	defer f.Close()
-	if err := h.svc.ApplicantUpload(r.Context(), a, Upload{Name: fh.Filename, Reader: f}, web.ClientIP(r.Context())); err != nil {
+	if err := h.svc.ApplicantUpload(r.Context(), a, *up, web.ClientIP(r.Context())); err != nil {
 		switch apperr.CodeOf(err) {
 		case apperr.Invalid, apperr.TooLarge, apperr.Conflict:
 			h.renderStatus(w, r, a, web.Status(apperr.CodeOf(err)), map[string]string{"file": apperr.MessageOf(err)}, "")

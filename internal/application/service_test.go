@@ -476,6 +476,10 @@ func TestAfterTheReply(t *testing.T) {
 		if sim, _ := f.svc.SimilarTo(ctx, f.handler, r.App.ID); len(sim) != 0 {
 			t.Errorf("an unrelated application is similar: %+v", sim)
 		}
+		// The same person's second application in December (the first was in November).
+		if rank, err := f.svc.MonthlyRank(ctx, r.App); err != nil || rank != 2 {
+			t.Errorf("monthly rank %d, %v; want 2", rank, err)
+		}
 
 		// Retention: ten years after the reply the personal data goes.
 		f.clock.at("2036-11-03")
@@ -544,6 +548,47 @@ func TestAccess(t *testing.T) {
 		d.R.QueryRow("SELECT count(*) FROM audit_entries WHERE action = 'application.personal.view'").Scan(&n)
 		if n != 2 {
 			t.Errorf("%d audited reveals, want 2", n)
+		}
+	})
+}
+
+// Reminders go to the handler at 5, 3 and 1 working days before a deadline
+// and when it has passed, once a day.
+func TestReminders(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		var uid int64
+		if err := d.W.QueryRow(`INSERT INTO staff_users (agency_id, username, display_name, email, password_hash, password_changed_at, created_at, updated_at)
+			VALUES ($1, 'remind.me', '承办人', 'handler@example.gov.cn', 'x', $2, $2, $2) RETURNING id`, f.a.ID, time.Now().UTC()).Scan(&uid); err != nil {
+			t.Fatal(err)
+		}
+		a := f.submit(t)
+		f.do(t, f.handler, a.ID, "2026-11-02", application.Command{Action: application.ActRegister})
+		f.do(t, f.handler, a.ID, "2026-11-02", application.Command{Action: application.ActAssign, HandlerID: uid})
+		// Due 2026-11-30: 5 WD before is 11-23, 3 WD 11-25, 1 WD 11-27.
+		sent := func(day string) int {
+			t.Helper()
+			f.clock.at(day)
+			if _, err := f.svc.SendReminders(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			d.R.QueryRow(`SELECT count(*) FROM outbox WHERE purpose = 'application.reminder' AND subject LIKE '%答复期限%'`).Scan(&n)
+			return n
+		}
+		for _, tc := range []struct {
+			day  string
+			want int
+		}{{"2026-11-20", 0}, {"2026-11-23", 1}, {"2026-11-23", 1}, {"2026-11-24", 1}, {"2026-11-25", 2}, {"2026-11-27", 3}, {"2026-11-30", 3}, {"2026-12-01", 4}} {
+			if got := sent(tc.day); got != tc.want {
+				t.Errorf("after %s: %d reply reminders, want %d", tc.day, got, tc.want)
+			}
+		}
+		var to string
+		d.R.QueryRow(`SELECT recipients FROM outbox WHERE purpose = 'application.reminder' ORDER BY id LIMIT 1`).Scan(&to)
+		if !strings.Contains(to, "handler@example.gov.cn") {
+			t.Errorf("reminder sent to %s", to)
 		}
 	})
 }

@@ -217,18 +217,13 @@ func (h *Handlers) consoleSeal(w http.ResponseWriter, r *http.Request) {
 	}
 	var u *Upload
 	if r.PostFormValue("remove") != "1" {
-		if r.MultipartForm == nil || len(r.MultipartForm.File["seal"]) == 0 || r.MultipartForm.File["seal"][0].Size == 0 {
-			fail("请选择印章图片。")
+		up, done, err := formFile(r, "seal")
+		defer done()
+		if err != nil || up == nil {
+			fail(orMessage(err, "请选择印章图片。"))
 			return
 		}
-		fh := r.MultipartForm.File["seal"][0]
-		f, err := fh.Open()
-		if err != nil {
-			fail("上传的文件无法读取。")
-			return
-		}
-		defer f.Close()
-		u = &Upload{Name: fh.Filename, Reader: f}
+		u = up
 	}
 	if err := h.svc.SetSeal(r.Context(), web.Principal(r), agencyID, u); err != nil {
 		switch apperr.CodeOf(err) {

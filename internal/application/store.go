@@ -471,12 +471,14 @@ type ListFilter struct {
 	AgencyID  int64
 	States    []State
 	HandlerID int64
-	Overdue   bool       // open and past due (as of Today)
-	DueBy     civil.Date // open and due on or before
-	Today     civil.Date
-	Text      string // number, subject (never the applicant's details)
-	Limit     int
-	Offset    int
+	// DivisionID narrows to one division's applications (its head's view).
+	DivisionID int64
+	Overdue    bool       // open and past due (as of Today)
+	DueBy      civil.Date // open and due on or before
+	Today      civil.Date
+	Text       string // number, subject (never the applicant's details)
+	Limit      int
+	Offset     int
 }
 
 func listApps(ctx context.Context, q db.Querier, f ListFilter) ([]*Application, int, error) {
@@ -495,6 +497,9 @@ func listApps(ctx context.Context, q db.Querier, f ListFilter) ([]*Application, 
 	}
 	if f.HandlerID != 0 {
 		where = append(where, "handler_id = "+arg(f.HandlerID))
+	}
+	if f.DivisionID != 0 {
+		where = append(where, "division_id = "+arg(f.DivisionID))
 	}
 	open := "state NOT IN ('replied', 'closed')"
 	if f.Overdue {
