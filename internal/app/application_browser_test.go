@@ -59,8 +59,9 @@ func TestBrowserApplicationJourney(t *testing.T) {
 	os.WriteFile(material, extract.MakePDF("补正说明", []string{"所需信息为黄浦区2025年度年检结果"}), 0o600)
 
 	// The citizen applies.
-	open("/apply")
-	browsertest.Axe(t, ctx, "/apply")
+	open("/apply?q=" + url.QueryEscape("清真食品"))
+	browsertest.Axe(t, ctx, "/apply?q=")
+	browsertest.Screenshot(t, ctx, "portal-apply-choose-375", 375)
 	open("/o/mzzj/apply")
 	browsertest.Axe(t, ctx, "/o/mzzj/apply")
 	browsertest.Screenshot(t, ctx, "portal-apply-375", 375)

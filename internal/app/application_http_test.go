@@ -116,10 +116,21 @@ func TestApplicationJourneyHTTP(t *testing.T) {
 		if r := citizen.Get("/apply"); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "/o/mzzj/apply") {
 			t.Fatalf("platform entry: %d", r.StatusCode)
 		}
+		// The entry shows what is already public, and by whom.
+		r := citizen.Get("/apply?q=" + url.QueryEscape("宗教"))
+		if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "本平台已公开的相关信息") || !strings.Contains(r.Body, "条相关信息") {
+			t.Errorf("look-up: %d", r.StatusCode)
+		}
+		if r := citizen.Get("/apply?q=x"); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "请输入 2 至 50 个字") {
+			t.Errorf("one-character look-up: %d", r.StatusCode)
+		}
+		if r := citizen.Get("/apply?q=" + url.QueryEscape("<script>alert(1)</script>")); strings.Contains(r.Body, "<script>alert") || r.StatusCode >= 500 {
+			t.Errorf("hostile look-up: %d", r.StatusCode)
+		}
 		number, code := receipt(t, apply(t, citizen, applyFields(), "身份证.png", pngBytes))
 
 		// The status page, with the code only.
-		r := citizen.PostForm("/apply/status", url.Values{"number": {number}, "code": {"WRONGCODE2"}})
+		r = citizen.PostForm("/apply/status", url.Values{"number": {number}, "code": {"WRONGCODE2"}})
 		if r.StatusCode == http.StatusSeeOther || !strings.Contains(r.Body, "申请编号或查询码不正确") {
 			t.Fatalf("wrong code: %d", r.StatusCode)
 		}

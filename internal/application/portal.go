@@ -16,9 +16,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gongkai/gongkai/internal/apperr"
 	"github.com/gongkai/gongkai/internal/auth"
+	"github.com/gongkai/gongkai/internal/search"
 	"github.com/gongkai/gongkai/internal/web"
 )
 
@@ -116,8 +118,27 @@ func (h *Handlers) portalView(r *http.Request, agencyID int64, title string, cru
 
 type chooseData struct {
 	Agencies []AgencyRef
+	Query    string
+	Searched bool
+	Hits     []chooseHit
+	// Holders counts the hits per agency: who may hold the information.
+	Holders []holder
 }
 
+type chooseHit struct {
+	search.Hit
+	Agency string
+}
+
+type holder struct {
+	Agency AgencyRef
+	Hits   int
+}
+
+// choose is the platform-wide entry: pick the agency, after an optional
+// look at what is already published and by whom (Art. 10: the organ that
+// made the information discloses it; Art. 36 (一): what is public needs no
+// application).
 func (h *Handlers) choose(w http.ResponseWriter, r *http.Request) {
 	list, err := h.svc.Agencies.Agencies(r.Context())
 	if err != nil {
@@ -125,7 +146,35 @@ func (h *Handlers) choose(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := h.portalView(r, 0, "依申请公开", web.Crumb{Label: "依申请公开"})
-	v.Data = chooseData{Agencies: list}
+	d := chooseData{Agencies: list, Query: strings.TrimSpace(r.URL.Query().Get("q"))}
+	if d.Query != "" {
+		if n := utf8.RuneCountInString(d.Query); n < 2 || n > 50 {
+			v.SetErrors(map[string]string{"q": "请输入 2 至 50 个字。"})
+		} else {
+			res, err := search.Search(r.Context(), h.svc.DB, search.Request{Query: d.Query, Source: "item", Limit: 8})
+			if err != nil && !apperr.Is(err, apperr.Invalid) {
+				h.app.Error(w, r, err)
+				return
+			}
+			d.Searched = true
+			byID := map[int64]AgencyRef{}
+			for _, a := range list {
+				byID[a.ID] = a
+			}
+			count := map[int64]int{}
+			for _, hit := range res.Hits {
+				d.Hits = append(d.Hits, chooseHit{Hit: hit, Agency: byID[hit.AgencyID].Name})
+				if count[hit.AgencyID] == 0 {
+					d.Holders = append(d.Holders, holder{Agency: byID[hit.AgencyID]})
+				}
+				count[hit.AgencyID]++
+			}
+			for i := range d.Holders {
+				d.Holders[i].Hits = count[d.Holders[i].Agency.ID]
+			}
+		}
+	}
+	v.Data = d
 	h.app.Render.Page(w, r, http.StatusOK, "application/portal_choose", v)
 }
 
