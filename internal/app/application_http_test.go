@@ -407,7 +407,7 @@ func solveChallenge(t *testing.T, page string) string {
 	if len(nums) != 2 {
 		t.Fatalf("cannot read the question %q", q)
 	}
-	if strings.ContainsAny(q, "减差多") {
+	if strings.ContainsAny(q, "减差") || strings.Contains(q, "多几") {
 		return strconv.Itoa(nums[0] - nums[1])
 	}
 	return strconv.Itoa(nums[0] + nums[1])
