@@ -450,3 +450,105 @@ func TestApplicationChallenge(t *testing.T) {
 	}
 	receipt(t, post("solve"))
 }
+
+// TestApplicationConsoleBadInput: the console's forms (recording, a step,
+// a remedy, the settings, the seal) answer missing, malformed, oversized
+// and hostile input with a message and save nothing.
+func TestApplicationConsoleBadInput(t *testing.T) {
+	e := apptest.New(t, "sqlite")
+	e.AddUser("mzzj", "bad.handler", auth.Handler)
+	e.AddUser("mzzj", "bad.head", auth.Approver)
+	c := e.Client()
+	c.Login("bad.handler")
+	before := appCount(t, e)
+	rec := func(edit func(url.Values)) *apptest.Response {
+		f := applyFields()
+		f.Del("declaration")
+		f.Set("channel", "in_person")
+		f.Set("received_on", e.App.Applications.Now().Format("2006-01-02"))
+		edit(f)
+		return postMultipart(c, "/console/applications", f, "", "", nil)
+	}
+	for name, tc := range map[string]struct {
+		edit func(url.Values)
+		want string
+	}{
+		"no channel":           {func(f url.Values) { f.Del("channel") }, "请选择收到申请的渠道"},
+		"online as channel":    {func(f url.Values) { f.Set("channel", "online") }, "请选择收到申请的渠道"},
+		"bad date":             {func(f url.Values) { f.Set("received_on", "2026-02-30") }, "日期格式应为"},
+		"future date":          {func(f url.Values) { f.Set("received_on", "2999-01-01") }, "不能晚于今天"},
+		"registered, unsigned": {func(f url.Values) { f.Set("channel", "registered_mail") }, "请填写签收日期"},
+		"SQL in the name":      {func(f url.Values) { f.Set("id_number", "1' OR '1'='1") }, "居民身份证号码无效"},
+	} {
+		r := rec(tc.edit)
+		if r.StatusCode < 400 || !strings.Contains(r.Body, tc.want) {
+			t.Errorf("record, %s: %d, want %q", name, r.StatusCode, tc.want)
+		}
+	}
+	if n := appCount(t, e); n != before {
+		t.Fatalf("%d applications saved by bad input", n-before)
+	}
+	r := rec(func(f url.Values) { f.Set("name", `<img src=x onerror=alert(1)>`) })
+	if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "申请已录入") {
+		t.Fatalf("record: %d", r.StatusCode)
+	}
+	var id int64
+	e.App.DB.R.QueryRow("SELECT max(id) FROM applications").Scan(&id)
+	path := "/console/applications/" + strconv.FormatInt(id, 10)
+	if full := c.PostForm(path+"/personal", url.Values{}); strings.Contains(full.Body, "<img src=x") || !strings.Contains(full.Body, "&lt;img src=x") {
+		t.Error("a hostile name is not escaped")
+	}
+	var version int
+	e.App.DB.R.QueryRow("SELECT version FROM applications WHERE id = $1", id).Scan(&version)
+	v := strconv.Itoa(version)
+	for name, f := range map[string]url.Values{
+		"unknown action":   {"action": {"explode"}, "version": {v}},
+		"empty note":       {"action": {"note"}, "version": {v}},
+		"control chars":    {"action": {"note"}, "note": {"a\x00b"}, "version": {v}},
+		"huge note":        {"action": {"note"}, "note": {strings.Repeat("长", 10001)}, "version": {v}},
+		"bad date":         {"action": {"note"}, "note": {"x"}, "on": {"31/12/2026"}, "version": {v}},
+		"future date":      {"action": {"note"}, "note": {"x"}, "on": {"2999-01-01"}, "version": {v}},
+		"stale version":    {"action": {"note"}, "note": {"x"}, "version": {"999"}},
+		"bad days":         {"action": {"extend"}, "days": {"-3"}, "version": {v}},
+		"not yet allowed":  {"action": {"deliver"}, "delivery_method": {"EMS"}, "version": {v}},
+		"missing items":    {"action": {"request_correction"}, "version": {v}},
+		"reply, no reason": {"action": {"reply"}, "outcome": {"withhold.state_secret"}, "version": {v}},
+	} {
+		r := c.PostForm(path+"/act", f)
+		if r.StatusCode == http.StatusSeeOther || r.StatusCode >= 500 || !strings.Contains(r.Body, "field-error") && !strings.Contains(r.Body, "form-errors") {
+			t.Errorf("step, %s: %d", name, r.StatusCode)
+		}
+	}
+	var events int
+	e.App.DB.R.QueryRow("SELECT count(*) FROM application_events WHERE application_id = $1 AND action = 'note'", id).Scan(&events)
+	if events != 0 {
+		t.Errorf("%d notes saved by bad input", events)
+	}
+	if r := c.PostForm(path+"/remedies", url.Values{"remedy_kind": {"reconsideration"}, "filed_on": {"yesterday"}}); r.StatusCode == http.StatusSeeOther {
+		t.Error("a remedy with a bad date was saved")
+	}
+
+	head := e.Client()
+	head.Login("bad.head")
+	for name, f := range map[string]url.Values{
+		"broken template": {"correction_days": {"15"}, "retention_years": {"10"}, "tpl_reply": {"{{.Applicant"}},
+		"unknown field":   {"correction_days": {"15"}, "retention_years": {"10"}, "tpl_reply": {"{{.Password}}"}},
+		"days not number": {"correction_days": {"abc"}, "retention_years": {"10"}},
+		"days too many":   {"correction_days": {"999"}, "retention_years": {"10"}},
+	} {
+		if r := head.PostForm("/console/applications/settings", f); r.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("settings, %s: %d", name, r.StatusCode)
+		}
+	}
+	r = postMultipart(head, "/console/applications/settings/seal", url.Values{}, "seal", "../../seal.png", []byte("<svg onload=alert(1)>"))
+	if r.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("disguised seal: %d", r.StatusCode)
+	}
+	r = postMultipart(head, "/console/applications/settings/seal", url.Values{}, "seal", "../../seal.png", pngBytes)
+	if r.StatusCode != http.StatusSeeOther {
+		t.Errorf("seal: %d", r.StatusCode)
+	}
+	if r := head.Get("/console/applications/settings"); !strings.Contains(r.Body, "data:image/png;base64,") {
+		t.Error("the seal is not shown")
+	}
+}

@@ -528,7 +528,9 @@ func (h *Handlers) consoleAct(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := web.ParseForm(r); err != nil {
-		h.app.Error(w, r, err)
+		if d, ok := h.loadDetail(w, r, false); ok {
+			h.renderDetail(w, r, d, web.Status(apperr.CodeOf(err)), map[string]string{"action": apperr.MessageOf(err)})
+		}
 		return
 	}
 	fields := map[string]string{}
@@ -768,7 +770,9 @@ func (h *Handlers) consoleRemedy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := web.ParseForm(r); err != nil {
-		h.app.Error(w, r, err)
+		if d, ok := h.loadDetail(w, r, false); ok {
+			h.renderDetail(w, r, d, web.Status(apperr.CodeOf(err)), map[string]string{"remedy_kind": apperr.MessageOf(err)})
+		}
 		return
 	}
 	date := func(name string) civil.Date {

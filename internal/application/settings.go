@@ -128,7 +128,7 @@ func (h *Handlers) consoleSaveSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := web.ParseForm(r); err != nil {
-		h.app.Error(w, r, err)
+		h.renderSettings(w, r, r.PostForm, web.Status(apperr.CodeOf(err)), map[string]string{"correction_days": apperr.MessageOf(err)})
 		return
 	}
 	in := Settings{AgencyID: agencyID, FeePausesClock: r.PostFormValue("fee_pauses_clock") == "1", Templates: map[string]string{}}
