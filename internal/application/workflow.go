@@ -79,7 +79,7 @@ var transitions = map[Action][]State{
 	ActReasonsAccepted:   {Reasons},
 	ActFeeNotice:         {Processing},
 	ActFeePaid:           {Payment},
-	ActReply:             {Processing, Reasons, Correction},
+	ActReply:             {Processing, Reasons},
 	ActDeliver:           {Replied},
 	ActWithdraw:          {Received, Processing, Correction, Consulting, Reasons, Payment},
 	ActAbandon:           {Correction, Payment},
