@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -33,6 +34,7 @@ import (
 	"github.com/gongkai/gongkai/internal/auth"
 	"github.com/gongkai/gongkai/internal/blob"
 	"github.com/gongkai/gongkai/internal/calendar"
+	"github.com/gongkai/gongkai/internal/concern"
 	"github.com/gongkai/gongkai/internal/config"
 	"github.com/gongkai/gongkai/internal/db"
 	"github.com/gongkai/gongkai/internal/disclosure"
@@ -63,6 +65,7 @@ type Core struct {
 	Version      *web.DBVersion
 	Disclosure   *disclosure.Service
 	Applications *application.Service
+	Concerns     *concern.Service
 	// keys are derived from the secret key (serving only): they sign the
 	// public forms' tokens and the applicant's status cookie, the same on
 	// every instance.
@@ -150,6 +153,8 @@ func OpenCore(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 	c.Applications = application.NewService(application.Deps{DB: d, Calendar: c.Calendar, Blobs: c.Blobs, Limiter: c.Limiter,
 		Agencies: applicationAgencies{c.Agencies}, Logger: logger, BaseURL: cfg.BaseURL, Now: opts.Now,
 		PDF: &pdf.Renderer{Chromium: cfg.Chromium}, Drafts: proactiveDrafts{c}})
+	c.Concerns = concern.NewService(concern.Deps{DB: d, Calendar: c.Calendar, Limiter: c.Limiter, Agencies: concernAgencies{c.Agencies},
+		Host: hostOf(cfg.BaseURL), Now: opts.Now})
 	return c, nil
 }
 
@@ -247,6 +252,8 @@ func (a *App) build(ctx context.Context) error {
 			{Label: "信息发布", URL: "/console/items", Perm: auth.ViewItems, Section: "items"},
 			{Label: "依申请公开", URL: "/console/applications", Perm: auth.ViewApplications, Section: "applications"},
 			{Label: "依申请公开设置", URL: "/console/applications/settings", Perm: auth.ManageApplicationSet, Section: "application-settings"},
+			{Label: "回应关切", URL: "/console/concerns", Perm: auth.ViewConcerns, Section: "concerns"},
+			{Label: "回应关切设置", URL: "/console/concerns/settings", Perm: auth.ManageConcerns, Section: "concern-settings"},
 			{Label: "公开目录", URL: "/console/catalogue", Perm: auth.ManageCatalogue, Section: "catalogue"},
 			{Label: "政务公开设置", URL: "/console/disclosure/settings", Perm: auth.ManageCatalogue, Section: "disclosure-settings"},
 			{Label: "单位设置", URL: "/console/agency", Perm: auth.ManageAgencySettings, Section: "agency"},
@@ -267,7 +274,7 @@ func (a *App) build(ctx context.Context) error {
 	// every cached page stale.
 	a.Pages = web.NewPageCache(versions{a.Version, a.Agencies}, cfg.PageCacheBytes)
 	a.registerPageMetrics()
-	if a.agencyHandlers, err = agency.Register(w, a.Agencies, []agency.PortalLink{{Label: "政府信息公开", Path: "gk/"}, {Label: "依申请公开", Path: "apply"}}, a.Pages.Wrap); err != nil {
+	if a.agencyHandlers, err = agency.Register(w, a.Agencies, []agency.PortalLink{{Label: "政府信息公开", Path: "gk/"}, {Label: "依申请公开", Path: "apply"}, {Label: "领导信箱", Path: "mailbox"}, {Label: "留言板", Path: "board"}}, a.Pages.Wrap); err != nil {
 		return err
 	}
 	w.Sites = a.agencyHandlers.Site
@@ -282,6 +289,9 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	if _, err := application.Register(w, a.Applications, func(r *http.Request, agencyID int64) web.Site { return site(r, agencyID) }, a.keys.status); err != nil {
+		return err
+	}
+	if _, err := concern.Register(w, a.Concerns, func(r *http.Request, agencyID int64) web.Site { return site(r, agencyID) }); err != nil {
 		return err
 	}
 	if a.staffHandlers, err = staff.Register(w, a.Auth, directory{a.Agencies}); err != nil {
@@ -573,4 +583,32 @@ func (vs versions) Current(ctx context.Context) (string, error) {
 		out += s + "|"
 	}
 	return out, nil
+}
+
+// hostOf is the host of the public address ("" if it has none).
+func hostOf(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}
+
+// concernAgencies adapts the agency service for concerns.
+type concernAgencies struct{ svc *agency.Service }
+
+func (d concernAgencies) Agency(ctx context.Context, id int64) (concern.AgencyRef, error) {
+	a, err := d.svc.Get(ctx, id)
+	if err != nil {
+		return concern.AgencyRef{}, err
+	}
+	return concern.AgencyRef{ID: a.ID, Slug: a.Slug, Name: a.Name}, nil
+}
+
+func (d concernAgencies) AgencyBySlug(ctx context.Context, slug string) (concern.AgencyRef, error) {
+	a, err := d.svc.BySlug(ctx, slug)
+	if err != nil {
+		return concern.AgencyRef{}, err
+	}
+	return concern.AgencyRef{ID: a.ID, Slug: a.Slug, Name: a.Name}, nil
 }

@@ -216,5 +216,8 @@ func (c *Core) LoadDemo(ctx context.Context) (creds []Credential, loaded bool, e
 	if err := c.loadDemoApplications(ctx, ids["mzzj"], as("mzzj.handler"), as("mzzj.approver")); err != nil {
 		return nil, false, fmt.Errorf("demo applications: %w", err)
 	}
+	if err := c.loadDemoConcerns(ctx, ids["mzzj"], divisions["mzzj"], as("mzzj.handler"), as("mzzj.approver")); err != nil {
+		return nil, false, fmt.Errorf("demo concerns: %w", err)
+	}
 	return creds, true, nil
 }

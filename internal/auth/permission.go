@@ -40,6 +40,12 @@ const (
 	RecordApplications   Permission = "applications.record"   // the work unit: record paper, fax and e-mail applications
 	ApproveApplications  Permission = "applications.approve"  // the head of the work unit: extensions
 	ManageApplicationSet Permission = "applications.settings" // letter templates, seal, correction period
+
+	// Public concerns (回应关切): letters, messages, site-error reports.
+	ViewConcerns   Permission = "concerns.view"     // the case list and cases
+	HandleConcerns Permission = "concerns.handle"   // assign, note, draft replies
+	ReviewConcerns Permission = "concerns.review"   // approve replies, publish, moderate the board
+	ManageConcerns Permission = "concerns.settings" // leaders, reply periods, routing rules
 )
 
 // grants says which roles hold each permission beyond Public/Authenticated.
@@ -62,6 +68,10 @@ var grants = map[Permission]Roles{
 	RecordApplications:   {Handler, Approver},
 	ApproveApplications:  {Approver},
 	ManageApplicationSet: {AgencyAdmin, Approver},
+	ViewConcerns:         {Handler, Approver, Liaison},
+	HandleConcerns:       {Handler, Approver, Liaison},
+	ReviewConcerns:       {Approver},
+	ManageConcerns:       {AgencyAdmin, Approver},
 }
 
 // Known reports whether p is a declared permission.

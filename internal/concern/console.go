@@ -1,0 +1,300 @@
+package concern
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gongkai/gongkai/internal/apperr"
+	"github.com/gongkai/gongkai/internal/auth"
+	"github.com/gongkai/gongkai/internal/civil"
+	"github.com/gongkai/gongkai/internal/db"
+	"github.com/gongkai/gongkai/internal/web"
+)
+
+func (h *Handlers) registerConsole() {
+	a := h.app
+	a.Handle("GET /console/concerns", auth.ViewConcerns, h.consoleList, web.Summary("回应关切：来信列表"))
+	a.Handle("GET /console/concerns/settings", auth.ManageConcerns, h.consoleSettings, web.Summary("回应关切设置"))
+	a.Handle("POST /console/concerns/settings", auth.ManageConcerns, h.consoleSaveSettings, web.Summary("保存回应关切设置"))
+	a.Handle("GET /console/concerns/{id}", auth.ViewConcerns, h.consoleCase, web.Summary("来信详情与办理"))
+	a.Handle("POST /console/concerns/{id}/act", auth.HandleConcerns, h.consoleAct, web.Summary("办理来信"))
+	a.Handle("POST /console/concerns/{id}/contact", auth.HandleConcerns, h.consoleContact, web.Summary("查看来信人联系方式（留痕）"))
+}
+
+func (h *Handlers) consoleView(r *http.Request, title string, crumbs ...web.Crumb) *web.View {
+	v := h.app.NewView(r, title)
+	v.Section = "concerns"
+	v.Breadcrumbs = append([]web.Crumb{{Label: "回应关切", URL: "/console/concerns"}}, crumbs...)
+	return v
+}
+
+type consoleRow struct {
+	*Case
+	Overdue bool
+}
+
+var views = []web.Option{{Value: "open", Label: "办理中"}, {Value: "review", Label: "待审核"}, {Value: "overdue", Label: "已逾期"},
+	{Value: "supervised", Label: "督办"}, {Value: "done", Label: "已答复"}, {Value: "all", Label: "全部"}}
+
+func (h *Handlers) consoleList(w http.ResponseWriter, r *http.Request) {
+	p := web.Principal(r)
+	q := r.URL.Query()
+	f := ListFilter{AgencyID: p.AgencyID, Today: h.svc.today(), Limit: 30}
+	view := q.Get("view")
+	switch view {
+	case "", "open":
+		view, f.States = "open", []State{Received, Assigned, Review}
+	case "review":
+		f.States = []State{Review}
+	case "overdue":
+		f.Overdue = true
+	case "supervised":
+		f.Supervised, f.States = true, []State{Received, Assigned, Review}
+	case "done":
+		f.States = []State{Replied, Merged}
+	case "all":
+	default:
+		h.app.ErrorPage(w, r, http.StatusBadRequest, "列表视图无效。")
+		return
+	}
+	if ch := Channel(q.Get("channel")); ch != "" {
+		if !ch.Valid() {
+			h.app.ErrorPage(w, r, http.StatusBadRequest, "渠道无效。")
+			return
+		}
+		f.Channel = ch
+	}
+	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 1 && n < 10000 {
+		f.Offset = (n - 1) * 30
+	}
+	list, total, err := h.svc.List(r.Context(), p, f)
+	if err != nil {
+		h.app.Error(w, r, err)
+		return
+	}
+	var rows []consoleRow
+	for _, c := range list {
+		rows = append(rows, consoleRow{Case: c, Overdue: c.State.Open() && c.DueOn.Before(f.Today)})
+	}
+	channels := []web.Option{{Value: "", Label: "全部渠道"}}
+	for _, c := range Channels {
+		channels = append(channels, web.Option{Value: string(c), Label: c.Label()})
+	}
+	v := h.consoleView(r, "回应关切")
+	v.Data = map[string]any{"Rows": rows, "Total": total, "View": view, "Views": views, "Channel": string(f.Channel), "Channels": channels}
+	h.app.Render.Page(w, r, http.StatusOK, "concern/console_list", v)
+}
+
+type caseData struct {
+	C         *Case
+	Events    []Event
+	Menu      []web.Option
+	Do        string
+	Divisions []web.Option
+	Handlers  []web.Option
+	Findings  []string
+	Contact   bool
+	Today     civil.Date
+	CanReview bool
+}
+
+var menuOrder = []Action{ActAssign, ActDraft, ActSubmit, ActApprove, ActReturn, ActModerate, ActSupervise, ActMerge, ActReopen, ActNote}
+
+func (h *Handlers) loadCase(w http.ResponseWriter, r *http.Request, contact bool) (*caseData, bool) {
+	id, ok := web.PathID(r, "id")
+	if !ok {
+		h.app.ErrorPage(w, r, http.StatusNotFound, "")
+		return nil, false
+	}
+	p := web.Principal(r)
+	var (
+		c   *Case
+		err error
+	)
+	if contact {
+		c, err = h.svc.Contact(r.Context(), p, id)
+	} else {
+		c, err = h.svc.Get(r.Context(), p, id)
+	}
+	if err != nil {
+		h.app.Error(w, r, err)
+		return nil, false
+	}
+	d := &caseData{C: c, Contact: contact, Today: h.svc.today(), CanReview: auth.Allowed(p, auth.ReviewConcerns)}
+	if d.Events, err = listEvents(r.Context(), h.svc.DB.R, id); err != nil {
+		h.app.Error(w, r, err)
+		return nil, false
+	}
+	for _, a := range menuOrder {
+		if !a.Allowed(c.State) || (reviewActions[a] && !d.CanReview) || !auth.Allowed(p, auth.HandleConcerns) {
+			continue
+		}
+		if a == ActModerate && c.Channel != Board {
+			continue
+		}
+		d.Menu = append(d.Menu, web.Option{Value: string(a), Label: a.Label()})
+	}
+	d.Do = r.URL.Query().Get("do")
+	if r.Method == http.MethodPost && r.PostFormValue("action") != "" {
+		d.Do = r.PostFormValue("action")
+	}
+	d.Divisions = options(r.Context(), h.svc.DB.R, "SELECT id, name FROM divisions WHERE agency_id = $1 ORDER BY sort_order, id", c.AgencyID)
+	d.Handlers = options(r.Context(), h.svc.DB.R, `SELECT DISTINCT u.id, CASE WHEN u.display_name = '' THEN u.username ELSE u.display_name END
+		FROM staff_users u JOIN staff_roles ro ON ro.user_id = u.id
+		WHERE u.agency_id = $1 AND u.disabled = FALSE AND ro.role IN ('handler', 'approver', 'liaison') ORDER BY 1`, c.AgencyID)
+	if d.CanReview {
+		d.Findings = h.svc.Findings(r.Context(), c)
+	}
+	return d, true
+}
+
+func options(ctx context.Context, q db.Querier, query string, args ...any) []web.Option {
+	out := []web.Option{{Value: "", Label: "（不指定）"}}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return out
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id   int64
+			name string
+		)
+		if rows.Scan(&id, &name) == nil {
+			out = append(out, web.Option{Value: strconv.FormatInt(id, 10), Label: name})
+		}
+	}
+	return out
+}
+
+func (h *Handlers) renderCase(w http.ResponseWriter, r *http.Request, d *caseData, status int, fields map[string]string) {
+	v := h.consoleView(r, d.C.Number, web.Crumb{Label: d.C.Number})
+	v.SetErrors(fields)
+	if status != http.StatusOK {
+		v.Form = r.PostForm
+	}
+	v.Data = d
+	h.app.Render.Page(w, r, status, "concern/console_case", v)
+}
+
+func (h *Handlers) consoleCase(w http.ResponseWriter, r *http.Request) {
+	if d, ok := h.loadCase(w, r, false); ok {
+		h.renderCase(w, r, d, http.StatusOK, nil)
+	}
+}
+
+func (h *Handlers) consoleContact(w http.ResponseWriter, r *http.Request) {
+	if d, ok := h.loadCase(w, r, true); ok {
+		noStore(w)
+		h.renderCase(w, r, d, http.StatusOK, nil)
+	}
+}
+
+func (h *Handlers) consoleAct(w http.ResponseWriter, r *http.Request) {
+	id, ok := web.PathID(r, "id")
+	if !ok {
+		h.app.ErrorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	var fields map[string]string
+	if err := web.ParseForm(r); err != nil {
+		fields = map[string]string{"action": apperr.MessageOf(err)}
+	} else {
+		cmd := Command{Action: Action(web.Field(r, "action")), Note: r.PostFormValue("note"), Draft: r.PostFormValue("draft"),
+			DivisionID: web.FieldID(r, "division"), HandlerID: web.FieldID(r, "handler"), Publish: r.PostFormValue("publish") == "1",
+			Moderation: Moderation(web.Field(r, "moderation")), On: r.PostFormValue("on") == "1", Into: r.PostFormValue("into")}
+		cmd.Version, _ = strconv.Atoi(web.Field(r, "version"))
+		_, err := h.svc.Do(r.Context(), web.Principal(r), id, cmd)
+		if err == nil {
+			http.Redirect(w, r, "/console/concerns/"+strconv.FormatInt(id, 10)+"?flash=saved", http.StatusSeeOther)
+			return
+		}
+		switch apperr.CodeOf(err) {
+		case apperr.Invalid, apperr.Conflict, apperr.Forbidden:
+			if fields = apperr.FieldsOf(err); fields == nil {
+				fields = map[string]string{"action": apperr.MessageOf(err)}
+			}
+		default:
+			h.app.Error(w, r, err)
+			return
+		}
+	}
+	if d, ok := h.loadCase(w, r, false); ok {
+		h.renderCase(w, r, d, http.StatusUnprocessableEntity, fields)
+	}
+}
+
+// ---------------------------------------------------------------- settings
+
+func (h *Handlers) consoleSettings(w http.ResponseWriter, r *http.Request) {
+	p := web.Principal(r)
+	set, err := h.svc.Settings(r.Context(), p.AgencyID)
+	if err != nil {
+		h.app.Error(w, r, err)
+		return
+	}
+	var lines []string
+	for _, l := range set.Leaders {
+		lines = append(lines, l.Label())
+	}
+	form := url.Values{"leaders": {strings.Join(lines, "\n")}, "sensitive_words": {set.SensitiveWords}}
+	for _, c := range Channels {
+		form.Set("days_"+string(c), strconv.Itoa(set.DaysFor(c)))
+	}
+	h.renderSettings(w, r, form, http.StatusOK, nil)
+}
+
+func (h *Handlers) renderSettings(w http.ResponseWriter, r *http.Request, form url.Values, status int, fields map[string]string) {
+	v := h.consoleView(r, "回应关切设置", web.Crumb{Label: "设置"})
+	v.Section = "concern-settings"
+	v.Form = form
+	v.SetErrors(fields)
+	v.Data = map[string]any{"Channels": Channels}
+	h.app.Render.Page(w, r, status, "concern/console_settings", v)
+}
+
+func (h *Handlers) consoleSaveSettings(w http.ResponseWriter, r *http.Request) {
+	p := web.Principal(r)
+	if err := web.ParseForm(r); err != nil {
+		h.renderSettings(w, r, url.Values{}, web.Status(apperr.CodeOf(err)), map[string]string{"leaders": apperr.MessageOf(err)})
+		return
+	}
+	in := Settings{AgencyID: p.AgencyID, Days: map[Channel]int{}, SensitiveWords: r.PostFormValue("sensitive_words")}
+	fields := map[string]string{}
+	for _, line := range strings.Split(r.PostFormValue("leaders"), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		title, name, ok := strings.Cut(line, " ")
+		if !ok {
+			title, name = "", line
+		}
+		in.Leaders = append(in.Leaders, Leader{Title: strings.TrimSpace(title), Name: strings.TrimSpace(name)})
+	}
+	for _, c := range Channels {
+		if s := web.Field(r, "days_"+string(c)); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				fields["days_"+string(c)] = "请填写工作日天数。"
+				continue
+			}
+			in.Days[c] = n
+		}
+	}
+	if len(fields) == 0 {
+		err := h.svc.UpdateSettings(r.Context(), p, in)
+		if err == nil {
+			http.Redirect(w, r, "/console/concerns/settings?flash=saved", http.StatusSeeOther)
+			return
+		}
+		if fields = apperr.FieldsOf(err); fields == nil {
+			h.app.Error(w, r, err)
+			return
+		}
+	}
+	h.renderSettings(w, r, r.PostForm, http.StatusUnprocessableEntity, fields)
+}

@@ -1,0 +1,398 @@
+package concern
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gongkai/gongkai/internal/apperr"
+	"github.com/gongkai/gongkai/internal/audit"
+	"github.com/gongkai/gongkai/internal/auth"
+	"github.com/gongkai/gongkai/internal/calendar"
+	"github.com/gongkai/gongkai/internal/civil"
+	"github.com/gongkai/gongkai/internal/db"
+	"github.com/gongkai/gongkai/internal/pii"
+	"github.com/gongkai/gongkai/internal/ratelimit"
+	"github.com/gongkai/gongkai/internal/sensitive"
+)
+
+// AgencyRef is what concerns need to know of an agency.
+type AgencyRef struct {
+	ID         int64
+	Slug, Name string
+}
+
+// AgencyDirectory gives the agencies (wired in app).
+type AgencyDirectory interface {
+	Agency(ctx context.Context, id int64) (AgencyRef, error)
+	AgencyBySlug(ctx context.Context, slug string) (AgencyRef, error)
+}
+
+// Deps are the services concerns use.
+type Deps struct {
+	DB       *db.DB
+	Calendar *calendar.Service
+	Limiter  *ratelimit.Limiter
+	Agencies AgencyDirectory
+	// Host is the portal's host name (site-error reports must name a page
+	// of this site).
+	Host string
+	Now  func() time.Time
+}
+
+// Service is the rules of public concerns.
+type Service struct{ Deps }
+
+const deadlineOwner = "concern"
+
+// NewService returns the service and registers its calendar listener.
+func NewService(d Deps) *Service {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	s := &Service{Deps: d}
+	if d.Calendar != nil {
+		d.Calendar.OnChange(deadlineOwner, func(ctx context.Context, tx db.Tx, changed []calendar.Change) error {
+			for _, c := range changed {
+				if _, err := tx.ExecContext(ctx, "UPDATE concerns SET due_on = $1 WHERE id = $2", c.NewDue, c.OwnerID); err != nil {
+					return err
+				}
+				id, _ := strconv.ParseInt(c.OwnerID, 10, 64)
+				if err := addEvent(ctx, tx, id, Event{On: civil.Of(s.Now()), Actor: "系统", Action: "deadline",
+					Note: fmt.Sprintf("工作日历调整：答复期限由 %s 调整为 %s", c.OldDue, c.NewDue)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return s
+}
+
+func (s *Service) today() civil.Date { return civil.Of(s.Now()) }
+
+var (
+	errStale = apperr.New(apperr.Conflict, "这件来信刚被其他人处理过，请刷新页面后再操作。")
+	errNone  = apperr.NotFoundf("没有这件来信。")
+)
+
+// Settings returns an agency's settings.
+func (s *Service) Settings(ctx context.Context, agencyID int64) (Settings, error) {
+	return loadSettings(ctx, s.DB.R, agencyID)
+}
+
+// UpdateSettings saves the leaders, the reply periods and the sensitive words.
+func (s *Service) UpdateSettings(ctx context.Context, p *auth.Principal, in Settings) error {
+	if !auth.Allowed(p, auth.ManageConcerns) || !p.CanActIn(in.AgencyID) {
+		return apperr.New(apperr.Forbidden, "您无权修改回应关切设置。")
+	}
+	fields := map[string]string{}
+	if len(in.Leaders) > 20 {
+		fields["leaders"] = "领导不超过 20 位。"
+	}
+	for _, l := range in.Leaders {
+		if l.Name == "" || hostile(l.Name+l.Title) || len([]rune(l.Label())) > 40 {
+			fields["leaders"] = "每行填写“职务 姓名”，不超过 40 个字。"
+		}
+	}
+	for c, n := range in.Days {
+		if !c.Valid() || n < 1 || n > 60 {
+			fields["days_"+string(c)] = "答复期限为 1 至 60 个工作日。"
+		}
+	}
+	if _, err := sensitive.ParseList(in.SensitiveWords); err != nil {
+		fields["sensitive_words"] = "敏感词有误：" + err.Error()
+	}
+	if len(fields) > 0 {
+		return apperr.FieldErrors(fields)
+	}
+	return s.DB.Tx(ctx, func(tx db.Tx) error {
+		if err := saveSettings(ctx, tx, in); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, p.Actor(), audit.Event{AgencyID: in.AgencyID, Action: "concern.settings.update",
+			ObjectType: "agency", ObjectID: strconv.FormatInt(in.AgencyID, 10), Summary: fmt.Sprintf("回应关切设置：领导 %d 位", len(in.Leaders))})
+	})
+}
+
+// Public form limits.
+var (
+	PostsPerIP      = ratelimit.Rule{Max: 10, Window: time.Hour}
+	PostsPerContact = ratelimit.Rule{Max: 5, Window: 24 * time.Hour}
+	LookupsPerIP    = ratelimit.Rule{Max: 20, Window: 15 * time.Minute}
+)
+
+const codeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+func newCode() string {
+	b := make([]byte, 10)
+	rand.Read(b)
+	for i := range b {
+		b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
+	}
+	return string(b)
+}
+
+func hashCode(number, code string) string {
+	h := sha256.Sum256([]byte("gongkai-concern:" + number + ":" + strings.ToUpper(strings.TrimSpace(code))))
+	return hex.EncodeToString(h[:])
+}
+
+// Submit files a letter from a public form and returns the case and its
+// query code (shown once). The case is routed by the agency's rules and
+// its reply period starts on the day it arrives.
+func (s *Service) Submit(ctx context.Context, agencyID int64, l Letter, ip string) (*Case, string, error) {
+	if l.Channel != Mailbox && l.Channel != Board && l.Channel != SiteError {
+		return nil, "", apperr.Invalidf("渠道无效。")
+	}
+	set, err := loadSettings(ctx, s.DB.R, agencyID)
+	if err != nil {
+		return nil, "", err
+	}
+	if fields := l.Validate(set.Leaders, s.Host); len(fields) > 0 {
+		return nil, "", apperr.FieldErrors(fields)
+	}
+	if s.Limiter != nil {
+		if ok, _, err := s.Limiter.Hit(ctx, "concern.post:"+ip, PostsPerIP); err != nil {
+			return nil, "", err
+		} else if !ok {
+			return nil, "", apperr.New(apperr.RateLimited, "本网络提交的留言过多，请稍后再试。")
+		}
+		if l.Phone != "" {
+			if ok, _, err := s.Limiter.Hit(ctx, "concern.post.contact:"+l.Phone, PostsPerContact); err != nil {
+				return nil, "", err
+			} else if !ok {
+				return nil, "", apperr.New(apperr.RateLimited, "同一联系电话今日提交的留言已达上限，请明日再提交。")
+			}
+		}
+	}
+	if l.Channel != Mailbox {
+		l.Leader = ""
+	}
+	if l.Channel == Board {
+		l.Consent = true // a message board is public by nature
+	}
+	now := s.Now()
+	c := &Case{AgencyID: agencyID, State: Received, Letter: l, ReceivedAt: now.UTC(), ReceivedOn: civil.Of(now)}
+	if l.Channel == Board {
+		c.Moderation = ModPending
+	}
+	code := newCode()
+	err = s.DB.Tx(ctx, func(tx db.Tx) error {
+		routes, err := listRoutes(ctx, tx, agencyID)
+		if err != nil {
+			return err
+		}
+		if c.DivisionID = route(routes, l); c.DivisionID != 0 {
+			c.State = Assigned
+		}
+		if c.Number, err = nextNumber(ctx, tx, c.ReceivedOn.Year); err != nil {
+			return err
+		}
+		c.codeHash = hashCode(c.Number, code)
+		if err := insertCase(ctx, tx, c); err != nil {
+			return err
+		}
+		r, err := s.Calendar.Track(ctx, tx, calendar.TrackedDeadline{Owner: deadlineOwner, OwnerID: strconv.FormatInt(c.ID, 10), Kind: "reply",
+			Start: c.ReceivedOn, WorkingDays: set.DaysFor(l.Channel)})
+		if err != nil {
+			return err
+		}
+		c.DueOn = r.Due
+		if _, err := tx.ExecContext(ctx, "UPDATE concerns SET due_on = $1 WHERE id = $2", c.DueOn, c.ID); err != nil {
+			return err
+		}
+		note := l.Channel.Label()
+		if c.DivisionID != 0 {
+			note += "；按分办规则自动分办"
+		}
+		if err := addEvent(ctx, tx, c.ID, Event{On: c.ReceivedOn, Actor: "来信人", Action: "receive", To: c.State, Note: note}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Actor{Name: "公众（网上）", IP: ip}, audit.Event{AgencyID: agencyID, Action: "concern.submit",
+			ObjectType: "concern", ObjectID: c.Number, Summary: l.Channel.Label() + "：" + c.Number})
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return c, code, nil
+}
+
+// Lookup finds a case by its number and query code (the writer's status page).
+func (s *Service) Lookup(ctx context.Context, number, code, ip string) (*Case, error) {
+	number, code = strings.ToUpper(strings.TrimSpace(number)), strings.TrimSpace(code)
+	if number == "" || code == "" || len(number) > 20 || len(code) > 20 {
+		return nil, apperr.FieldErrors(map[string]string{"number": "请填写编号和查询码。"})
+	}
+	if s.Limiter != nil {
+		if over, _, err := s.Limiter.Exceeded(ctx, "concern.lookup:"+ip, LookupsPerIP); err != nil {
+			return nil, err
+		} else if over {
+			return nil, apperr.New(apperr.RateLimited, "查询码错误次数过多，查询已暂时锁定，请 15 分钟后再试。")
+		}
+	}
+	c, err := getCaseByNumber(ctx, s.DB.R, number)
+	if err == nil && subtle.ConstantTimeCompare([]byte(c.codeHash), []byte(hashCode(number, code))) == 1 {
+		return c, nil
+	}
+	if s.Limiter != nil {
+		s.Limiter.Hit(ctx, "concern.lookup:"+ip, LookupsPerIP)
+	}
+	return nil, apperr.FieldErrors(map[string]string{"number": "编号或查询码不正确。"})
+}
+
+// Published is a case as public pages show it: the writer's name masked,
+// personal identifiers in the text masked, no contact details.
+type Published struct {
+	Number      string
+	Channel     Channel
+	Leader      string
+	Category    string
+	Subject     string
+	Body        string
+	Writer      string
+	ReceivedOn  civil.Date
+	Reply       string
+	RepliedOn   civil.Date
+	PublishedAt time.Time
+}
+
+func published(c *Case) Published {
+	p := Published{Number: c.Number, Channel: c.Channel, Leader: c.Leader, Category: c.Category, Subject: pii.MaskAll(c.Subject),
+		Body: pii.MaskAll(c.Body), Writer: c.PublicName(), ReceivedOn: c.ReceivedOn, PublishedAt: c.PublishedAt}
+	if c.State == Replied {
+		p.Reply, p.RepliedOn = pii.MaskAll(c.Reply), c.RepliedOn
+	}
+	return p
+}
+
+// PublicList lists an agency's published letters or board messages, newest first.
+func (s *Service) PublicList(ctx context.Context, agencyID int64, ch Channel, limit, offset int) ([]Published, int, error) {
+	var total int
+	if err := s.DB.R.QueryRowContext(ctx, `SELECT count(*) FROM concerns WHERE agency_id = $1 AND channel = $2 AND published = TRUE`,
+		agencyID, ch).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	rows, err := s.DB.R.QueryContext(ctx, "SELECT "+caseColumns+` FROM concerns WHERE agency_id = $1 AND channel = $2 AND published = TRUE
+		ORDER BY published_at DESC, id DESC LIMIT $3 OFFSET $4`, agencyID, ch, limit, offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Published
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, published(c))
+	}
+	return out, total, rows.Err()
+}
+
+// PublicCase returns one published case of an agency.
+func (s *Service) PublicCase(ctx context.Context, agencyID int64, number string) (Published, error) {
+	c, err := getCaseByNumber(ctx, s.DB.R, number)
+	if err != nil || c.AgencyID != agencyID || !c.Published {
+		return Published{}, errNone
+	}
+	return published(c), nil
+}
+
+// ---------------------------------------------------------------- staff
+
+func canSee(p *auth.Principal, c *Case) bool {
+	if !auth.Allowed(p, auth.ViewConcerns) || p.AgencyID == 0 || p.AgencyID != c.AgencyID {
+		return false
+	}
+	return p.Roles.Any(auth.Handler, auth.Approver) || (c.HandlerID != 0 && c.HandlerID == p.UserID) ||
+		(c.DivisionID != 0 && c.DivisionID == p.DivisionID)
+}
+
+// Get returns a case p may see, with the writer's contact details masked.
+func (s *Service) Get(ctx context.Context, p *auth.Principal, id int64) (*Case, error) {
+	c, err := getCase(ctx, s.DB.R, id)
+	if err != nil {
+		return nil, err
+	}
+	if !canSee(p, c) {
+		return nil, errNone
+	}
+	c.Name, c.Phone, c.Email = MaskName(c.Name), maskContact(c.Phone), maskContact(c.Email)
+	return c, nil
+}
+
+func maskContact(s string) string {
+	r := []rune(s)
+	if len(r) <= 4 {
+		return strings.Repeat("*", len(r))
+	}
+	return string(r[:3]) + strings.Repeat("*", len(r)-5) + string(r[len(r)-2:])
+}
+
+// Contact returns the writer's contact details and records that p saw them.
+func (s *Service) Contact(ctx context.Context, p *auth.Principal, id int64) (*Case, error) {
+	c, err := getCase(ctx, s.DB.R, id)
+	if err != nil {
+		return nil, err
+	}
+	if !canSee(p, c) || !auth.Allowed(p, auth.HandleConcerns) {
+		return nil, errNone
+	}
+	err = s.DB.Tx(ctx, func(tx db.Tx) error {
+		if err := addEvent(ctx, tx, c.ID, Event{On: s.today(), ActorID: p.UserID, Actor: p.Actor().Name, Action: "view_contact", Note: "查看来信人联系方式"}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, p.Actor(), audit.Event{AgencyID: c.AgencyID, Action: "concern.contact.view",
+			ObjectType: "concern", ObjectID: c.Number, Summary: "查看来信 " + c.Number + " 的来信人联系方式"})
+	})
+	return c, err
+}
+
+// List returns an agency's cases p may see.
+func (s *Service) List(ctx context.Context, p *auth.Principal, f ListFilter) ([]*Case, int, error) {
+	if !auth.Allowed(p, auth.ViewConcerns) || p.AgencyID == 0 || p.AgencyID != f.AgencyID {
+		return nil, 0, apperr.New(apperr.Forbidden, "您无权查看来信。")
+	}
+	if !p.Roles.Any(auth.Handler, auth.Approver) {
+		f.HandlerID = p.UserID
+	}
+	if f.Today.IsZero() {
+		f.Today = s.today()
+	}
+	return listCases(ctx, s.DB.R, f)
+}
+
+// History returns a case's history.
+func (s *Service) History(ctx context.Context, p *auth.Principal, id int64) ([]Event, error) {
+	if _, err := s.Get(ctx, p, id); err != nil {
+		return nil, err
+	}
+	return listEvents(ctx, s.DB.R, id)
+}
+
+// Findings are the sensitive words and unmasked identifiers a moderator
+// should see before publishing.
+func (s *Service) Findings(ctx context.Context, c *Case) []string {
+	var out []string
+	text := c.Subject + "\n" + c.Body + "\n" + c.ReplyDraft + "\n" + c.Reply
+	for _, m := range pii.Find(text) {
+		out = append(out, m.Kind.Label()+"（公开时自动隐去）")
+	}
+	if set, err := loadSettings(ctx, s.DB.R, c.AgencyID); err == nil && set.SensitiveWords != "" {
+		if words, err := sensitive.ParseList(set.SensitiveWords); err == nil {
+			if m, err := sensitive.New(words); err == nil {
+				for _, h := range m.Find(text) {
+					out = append(out, "敏感词：“"+h.Word+"”")
+				}
+			}
+		}
+	}
+	return out
+}
