@@ -133,3 +133,25 @@ func TestConcernsHTTP(t *testing.T) {
 		}
 	})
 }
+
+// TestHotlineImportHTTP: the console takes a 12345 XLSX and reports bad
+// rows by line; the API takes orders as JSON.
+func TestHotlineImportHTTP(t *testing.T) {
+	e := apptest.New(t, "sqlite")
+	u := e.AddUser("mzzj", "h.handler", auth.Handler)
+	c := e.Client()
+	c.Login("h.handler")
+	csv := "工单编号,派单日期,办理时限,诉求标题,诉求内容\nGD-1,2026-11-02,2026-11-09,咨询,清真食品\nGD-2,2026-11-02,2026-10-01,咨询,时限早于派单\n,2026-11-02,2026-11-09,咨询,没有编号\n"
+	r := postMultipart(c, "/console/concerns/import", url.Values{}, "file", "工单.csv", []byte(csv))
+	if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "新建 1 件") || !strings.Contains(r.Body, "第 3 行") || !strings.Contains(r.Body, "第 4 行") {
+		t.Fatalf("import: %d\n%s", r.StatusCode, r.Body)
+	}
+	if r := postMultipart(c, "/console/concerns/import", url.Values{}, "file", "工单.exe", []byte("MZ")); r.StatusCode != http.StatusBadRequest {
+		t.Errorf("an .exe: %d", r.StatusCode)
+	}
+	rr, out := apiJSON(t, c, "POST", "/api/v1/staff/concerns/hotline", e.TokenFor(u.ID),
+		`{"orders":[{"order_id":"GD-9","title":"咨询","dispatched_on":"2026-11-02","due_on":"2026-11-09"},{"order_id":"bad id!","title":"x","dispatched_on":"2026-11-02","due_on":"2026-11-09"}]}`)
+	if rr.StatusCode != http.StatusOK || out["created"].(float64) != 1 || len(out["errors"].([]any)) != 1 {
+		t.Fatalf("API import: %d %s", rr.StatusCode, rr.Body)
+	}
+}

@@ -46,6 +46,7 @@ const (
 	HandleConcerns Permission = "concerns.handle"   // assign, note, draft replies
 	ReviewConcerns Permission = "concerns.review"   // approve replies, publish, moderate the board
 	ManageConcerns Permission = "concerns.settings" // leaders, reply periods, routing rules
+	ImportHotline  Permission = "concerns.import"   // receive 12345 work orders
 )
 
 // grants says which roles hold each permission beyond Public/Authenticated.
@@ -72,6 +73,7 @@ var grants = map[Permission]Roles{
 	HandleConcerns:       {Handler, Approver, Liaison},
 	ReviewConcerns:       {Approver},
 	ManageConcerns:       {AgencyAdmin, Approver},
+	ImportHotline:        {Handler, Approver},
 }
 
 // Known reports whether p is a declared permission.

@@ -2,6 +2,7 @@ package concern
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -19,6 +20,9 @@ func (h *Handlers) registerConsole() {
 	a.Handle("GET /console/concerns", auth.ViewConcerns, h.consoleList, web.Summary("回应关切：来信列表"))
 	a.Handle("GET /console/concerns/settings", auth.ManageConcerns, h.consoleSettings, web.Summary("回应关切设置"))
 	a.Handle("POST /console/concerns/settings", auth.ManageConcerns, h.consoleSaveSettings, web.Summary("保存回应关切设置"))
+	a.Handle("GET /console/concerns/import", auth.ImportHotline, h.consoleImportForm, web.Summary("导入 12345 工单"))
+	a.Handle("POST /console/concerns/import", auth.ImportHotline, h.consoleImport, web.Summary("导入 12345 工单：上传"), web.Upload())
+	a.Handle("POST /api/v1/staff/concerns/hotline", auth.ImportHotline, h.apiImport, web.Summary("Receive 12345 hotline work orders (staff)"), web.JSONBody(), web.Upload())
 	a.Handle("GET /console/concerns/{id}", auth.ViewConcerns, h.consoleCase, web.Summary("来信详情与办理"))
 	a.Handle("POST /console/concerns/{id}/act", auth.HandleConcerns, h.consoleAct, web.Summary("办理来信"))
 	a.Handle("POST /console/concerns/{id}/contact", auth.HandleConcerns, h.consoleContact, web.Summary("查看来信人联系方式（留痕）"))
@@ -101,7 +105,8 @@ type caseData struct {
 	CanReview bool
 }
 
-var menuOrder = []Action{ActAssign, ActDraft, ActSubmit, ActApprove, ActReturn, ActModerate, ActSupervise, ActMerge, ActReopen, ActNote}
+var menuOrder = []Action{ActSign, ActAssign, ActDraft, ActSubmit, ActApprove, ActReturn, ActModerate, ActDelay, ActSendBack, ActSupervise,
+	ActMerge, ActReopen, ActRate, ActNote}
 
 func (h *Handlers) loadCase(w http.ResponseWriter, r *http.Request, contact bool) (*caseData, bool) {
 	id, ok := web.PathID(r, "id")
@@ -132,7 +137,7 @@ func (h *Handlers) loadCase(w http.ResponseWriter, r *http.Request, contact bool
 		if !a.Allowed(c.State) || (reviewActions[a] && !d.CanReview) || !auth.Allowed(p, auth.HandleConcerns) {
 			continue
 		}
-		if a == ActModerate && c.Channel != Board {
+		if a == ActModerate && c.Channel != Board || (a == ActSign || a == ActSendBack || a == ActDelay) && c.Channel != Hotline {
 			continue
 		}
 		d.Menu = append(d.Menu, web.Option{Value: string(a), Label: a.Label()})
@@ -206,6 +211,17 @@ func (h *Handlers) consoleAct(w http.ResponseWriter, r *http.Request) {
 		cmd := Command{Action: Action(web.Field(r, "action")), Note: r.PostFormValue("note"), Draft: r.PostFormValue("draft"),
 			DivisionID: web.FieldID(r, "division"), HandlerID: web.FieldID(r, "handler"), Publish: r.PostFormValue("publish") == "1",
 			Moderation: Moderation(web.Field(r, "moderation")), On: r.PostFormValue("on") == "1", Into: r.PostFormValue("into")}
+		cmd.Rating, _ = strconv.Atoi(web.Field(r, "rating"))
+		if s := web.Field(r, "new_due"); s != "" {
+			d, err := civil.Parse(s)
+			if err != nil {
+				if dd, ok := h.loadCase(w, r, false); ok {
+					h.renderCase(w, r, dd, http.StatusUnprocessableEntity, map[string]string{"new_due": "日期格式应为 2026-01-31。"})
+				}
+				return
+			}
+			cmd.NewDue = d
+		}
 		cmd.Version, _ = strconv.Atoi(web.Field(r, "version"))
 		_, err := h.svc.Do(r.Context(), web.Principal(r), id, cmd)
 		if err == nil {
@@ -297,4 +313,74 @@ func (h *Handlers) consoleSaveSettings(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.renderSettings(w, r, r.PostForm, http.StatusUnprocessableEntity, fields)
+}
+
+func (h *Handlers) consoleImportForm(w http.ResponseWriter, r *http.Request) {
+	v := h.consoleView(r, "导入 12345 工单", web.Crumb{Label: "导入 12345 工单"})
+	h.app.Render.Page(w, r, http.StatusOK, "concern/console_import", v)
+}
+
+func (h *Handlers) consoleImport(w http.ResponseWriter, r *http.Request) {
+	v := h.consoleView(r, "导入 12345 工单", web.Crumb{Label: "导入 12345 工单"})
+	fail := func(status int, msg string) {
+		v.SetErrors(map[string]string{"file": msg})
+		h.app.Render.Page(w, r, status, "concern/console_import", v)
+	}
+	if err := web.ParseForm(r); err != nil {
+		fail(web.Status(apperr.CodeOf(err)), apperr.MessageOf(err))
+		return
+	}
+	if r.MultipartForm == nil || len(r.MultipartForm.File["file"]) == 0 || r.MultipartForm.File["file"][0].Size == 0 {
+		fail(http.StatusBadRequest, "请选择 XLSX 或 CSV 文件。")
+		return
+	}
+	fh := r.MultipartForm.File["file"][0]
+	f, err := fh.Open()
+	if err != nil {
+		fail(http.StatusBadRequest, "上传的文件无法读取。")
+		return
+	}
+	defer f.Close()
+	orders, bad, err := ParseOrders(fh.Filename, f)
+	if err != nil {
+		fail(web.Status(apperr.CodeOf(err)), apperr.MessageOf(err))
+		return
+	}
+	p := web.Principal(r)
+	rep, err := h.svc.ImportOrders(r.Context(), p, p.AgencyID, orders, bad)
+	if err != nil {
+		if c := apperr.CodeOf(err); c == apperr.Forbidden || c == apperr.Invalid {
+			fail(web.Status(c), apperr.MessageOf(err))
+			return
+		}
+		h.app.Error(w, r, err)
+		return
+	}
+	v.Data = rep
+	h.app.Render.Page(w, r, http.StatusOK, "concern/console_import", v)
+}
+
+func (h *Handlers) apiImport(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Orders []Order `json:"orders"`
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		web.WriteProblem(w, r, http.StatusBadRequest, "invalid", "请求体须为 {\"orders\": [...]}："+err.Error(), nil)
+		return
+	}
+	for i := range in.Orders {
+		in.Orders[i].Line = i + 1
+	}
+	p := web.Principal(r)
+	rep, err := h.svc.ImportOrders(r.Context(), p, p.AgencyID, in.Orders, nil)
+	if err != nil {
+		h.app.Error(w, r, err)
+		return
+	}
+	if rep.Errors == nil {
+		rep.Errors = []RowError{}
+	}
+	web.WriteJSON(w, http.StatusOK, rep)
 }

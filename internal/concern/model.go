@@ -57,9 +57,10 @@ const (
 	Review   State = "review"   // 答复待审核
 	Replied  State = "replied"  // 已答复
 	Merged   State = "merged"   // 已合并（重复）
+	Returned State = "returned" // 12345：已退单（不属于本单位）
 )
 
-var stateLabels = map[State]string{Received: "待分办", Assigned: "办理中", Review: "答复待审核", Replied: "已答复", Merged: "已合并"}
+var stateLabels = map[State]string{Received: "待分办", Assigned: "办理中", Review: "答复待审核", Replied: "已答复", Merged: "已合并", Returned: "已退单"}
 
 // Label is the Chinese name.
 func (s State) Label() string { return stateLabels[s] }
@@ -255,11 +256,13 @@ type Case struct {
 	Supervised  bool
 	// Satisfaction is the writer's rating, 1 (unsatisfied) to 3 (satisfied); 0 none.
 	Satisfaction int
-	MergedInto   int64
-	CreatedBy    int64
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	Version      int
+	// ExternalID is the 12345 work-order number.
+	ExternalID string
+	MergedInto int64
+	CreatedBy  int64
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	Version    int
 }
 
 // PublicName is the writer's name as public pages show it.

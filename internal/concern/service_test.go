@@ -298,3 +298,5 @@ func TestLetterValidate(t *testing.T) {
 		t.Errorf("mask: %s", got)
 	}
 }
+
+func civilDate(s string) civil.Date { return civil.MustParse(s) }

@@ -29,12 +29,17 @@ const (
 	ActSupervise Action = "supervise" // 督办 on or off
 	ActReopen    Action = "reopen"    // reopen a replied case
 	ActMerge     Action = "merge"     // merge a duplicate into another case
+	ActSign      Action = "sign"      // 12345: 签收
+	ActSendBack  Action = "send_back" // 12345: 退单 (not this agency's)
+	ActDelay     Action = "delay"     // 12345: 延期 as granted by the city
+	ActRate      Action = "rate"      // 回访满意度
 )
 
 var actionLabels = map[Action]string{
 	ActAssign: "分办", ActNote: "内部备注", ActDraft: "保存答复稿", ActSubmit: "提交审核", ActApprove: "审核通过并答复",
 	ActReturn: "退回修改", ActModerate: "留言审核", ActSupervise: "督办", ActReopen: "重新办理", ActMerge: "合并重复来信",
-	"receive": "来信", "deadline": "期限调整", "view_contact": "查看联系方式",
+	"receive": "来信", "deadline": "期限调整", "view_contact": "查看联系方式", "import": "导入工单",
+	ActSign: "签收", ActSendBack: "退单", ActDelay: "延期", ActRate: "回访满意度",
 }
 
 // Label is the Chinese name.
@@ -56,6 +61,10 @@ var allowed = map[Action][]State{
 	ActSupervise: {Received, Assigned, Review},
 	ActReopen:    {Replied},
 	ActMerge:     {Received, Assigned},
+	ActSign:      {Received},
+	ActSendBack:  {Received, Assigned},
+	ActDelay:     {Assigned, Review},
+	ActRate:      {Replied},
 }
 
 // Allowed reports whether a may be taken in state s.
@@ -86,6 +95,23 @@ type Command struct {
 	Moderation Moderation
 	On         bool // supervise on or off
 	Into       string
+	// NewDue is the due date the city granted (12345 延期).
+	NewDue civil.Date
+	// Rating is the writer's satisfaction: 3 满意, 2 基本满意, 1 不满意.
+	Rating int
+}
+
+// RatingLabel names a satisfaction rating.
+func RatingLabel(n int) string {
+	switch n {
+	case 3:
+		return "满意"
+	case 2:
+		return "基本满意"
+	case 1:
+		return "不满意"
+	}
+	return ""
 }
 
 // Do takes a step on a case.
@@ -248,6 +274,33 @@ func (s *Service) step(ctx context.Context, tx db.Tx, c *Case, cmd Command) (str
 		}
 		c.State, c.DueOn = Assigned, r.Due
 		return "重新办理，答复期限 " + r.Due.String(), nil
+	case ActSign, ActSendBack, ActDelay:
+		if c.Channel != Hotline {
+			return "", apperr.New(apperr.Conflict, "签收、退单和延期只用于 12345 工单。")
+		}
+		switch cmd.Action {
+		case ActSign:
+			c.State = Assigned
+			return "签收", nil
+		case ActSendBack:
+			if cmd.Note == "" {
+				return "", apperr.FieldErrors(map[string]string{"note": "请写明退单理由（如不属于本单位职责）。"})
+			}
+			c.State = Returned
+			return "退单", nil
+		}
+		if cmd.NewDue.IsZero() || !cmd.NewDue.After(c.DueOn) {
+			return "", apperr.FieldErrors(map[string]string{"new_due": "请填写热线批准的新办理时限（晚于原时限 " + c.DueOn.String() + "）。"})
+		}
+		old := c.DueOn
+		c.DueOn = cmd.NewDue
+		return "延期：办理时限由 " + old.String() + " 改为 " + cmd.NewDue.String(), nil
+	case ActRate:
+		if RatingLabel(cmd.Rating) == "" {
+			return "", apperr.FieldErrors(map[string]string{"rating": "请选择满意度。"})
+		}
+		c.Satisfaction = cmd.Rating
+		return "回访满意度：" + RatingLabel(cmd.Rating), nil
 	case ActMerge:
 		into, err := getCaseByNumber(ctx, tx, strings.ToUpper(strings.TrimSpace(cmd.Into)))
 		if err != nil || into.AgencyID != c.AgencyID || into.ID == c.ID || into.State == Merged {

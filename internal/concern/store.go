@@ -15,7 +15,7 @@ import (
 const caseColumns = `id, agency_id, number, code_hash, channel, state, category, leader, subject, body, page_url,
 	writer_name, writer_phone, writer_email, consent_publish, moderation, division_id, handler_id,
 	received_at, received_on, due_on, reply_draft, reply, replied_on, published, published_at,
-	supervised, satisfaction, merged_into, created_by, created_at, updated_at, version`
+	supervised, satisfaction, external_id, merged_into, created_by, created_at, updated_at, version`
 
 func scanCase(row interface{ Scan(...any) error }) (*Case, error) {
 	var (
@@ -26,7 +26,7 @@ func scanCase(row interface{ Scan(...any) error }) (*Case, error) {
 	err := row.Scan(&c.ID, &c.AgencyID, &c.Number, &c.codeHash, &c.Channel, &c.State, &c.Category, &c.Leader, &c.Subject, &c.Body,
 		&c.PageURL, &c.Name, &c.Phone, &c.Email, &c.Consent, &c.Moderation, &div, &handler,
 		&c.ReceivedAt, &c.ReceivedOn, &c.DueOn, &c.ReplyDraft, &c.Reply, &c.RepliedOn, &c.Published, &publishedAt,
-		&c.Supervised, &c.Satisfaction, &merged, &by, &c.CreatedAt, &c.UpdatedAt, &c.Version)
+		&c.Supervised, &c.Satisfaction, &c.ExternalID, &merged, &by, &c.CreatedAt, &c.UpdatedAt, &c.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -73,10 +73,10 @@ func insertCase(ctx context.Context, tx db.Tx, c *Case) error {
 	c.CreatedAt, c.UpdatedAt, c.Version = now, now, 1
 	return tx.QueryRowContext(ctx, `INSERT INTO concerns (agency_id, number, code_hash, channel, state, category, leader, subject, body,
 			page_url, writer_name, writer_phone, writer_email, consent_publish, moderation, division_id, received_at, received_on,
-			due_on, created_by, created_at, updated_at, version)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, 1) RETURNING id`,
+			due_on, created_by, created_at, updated_at, version, external_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, 1, $22) RETURNING id`,
 		c.AgencyID, c.Number, c.codeHash, c.Channel, c.State, c.Category, c.Leader, c.Subject, c.Body, c.PageURL, c.Name, c.Phone,
-		c.Email, c.Consent, c.Moderation, nullID(c.DivisionID), c.ReceivedAt, c.ReceivedOn, c.DueOn, nullID(c.CreatedBy), now).Scan(&c.ID)
+		c.Email, c.Consent, c.Moderation, nullID(c.DivisionID), c.ReceivedAt, c.ReceivedOn, c.DueOn, nullID(c.CreatedBy), now, c.ExternalID).Scan(&c.ID)
 }
 
 func saveCase(ctx context.Context, tx db.Tx, c *Case) error {

@@ -56,6 +56,7 @@ CREATE TABLE concerns (
     published_at     TIMESTAMPTZ,
     supervised       BOOLEAN NOT NULL DEFAULT FALSE,
     satisfaction     INTEGER NOT NULL DEFAULT 0,
+    external_id      TEXT NOT NULL DEFAULT '',
     merged_into      BIGINT REFERENCES concerns(id),
     created_by       BIGINT REFERENCES staff_users(id),
     created_at       TIMESTAMPTZ NOT NULL,
@@ -63,6 +64,8 @@ CREATE TABLE concerns (
     version          INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX concerns_agency_state ON concerns(agency_id, state, due_on);
+-- A 12345 work order is imported once per agency (by its order number).
+CREATE UNIQUE INDEX concerns_external ON concerns(agency_id, external_id) WHERE external_id <> '';
 CREATE INDEX concerns_published ON concerns(agency_id, channel, published_at) WHERE published = TRUE;
 
 CREATE TABLE concern_events (
