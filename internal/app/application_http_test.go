@@ -350,7 +350,7 @@ func TestApplicantNeverOnPublicPages(t *testing.T) {
 	number, _ := receipt(t, apply(t, c, applyFields(), "id.png", pngBytes))
 	seen := map[string]bool{}
 	queue := []string{"/", "/apply", "/apply/status", "/agencies", "/items", "/sitemap.xml", "/o/mzzj/", "/o/mzzj/apply",
-		"/o/mzzj/letters", "/o/mzzj/board", "/o/mzzj/mailbox",
+		"/o/mzzj/letters", "/o/mzzj/board", "/o/mzzj/mailbox", "/o/mzzj/concerns/stats",
 		"/search?q=" + url.QueryEscape("年检结果"), "/search?q=" + number, "/api/v1/agencies"}
 	linkRE := regexp.MustCompile(`(?:href|src)="(/[^"#]*)"|<loc>https?://[^/]+(/[^<]*)</loc>`)
 	for len(queue) > 0 && len(seen) < 400 {

@@ -82,6 +82,12 @@ func TestConcernsHTTP(t *testing.T) {
 		if r := citizen.Get("/o/mzzj/letters"); !strings.Contains(r.Body, number) {
 			t.Error("not in the list of public letters")
 		}
+		if r := citizen.Get("/o/mzzj/concerns/stats"); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "领导信箱") || !strings.Contains(r.Body, "<svg") {
+			t.Errorf("statistics: %d", r.StatusCode)
+		}
+		if r := citizen.Get("/o/mzzj/concerns/stats?year=1999'"); r.StatusCode != http.StatusBadRequest {
+			t.Errorf("bad year: %d", r.StatusCode)
+		}
 
 		// A site-error report from an item page's footer.
 		var item int64

@@ -46,7 +46,7 @@ const (
 	HandleConcerns Permission = "concerns.handle"   // assign, note, draft replies
 	ReviewConcerns Permission = "concerns.review"   // approve replies, publish, moderate the board
 	ManageConcerns Permission = "concerns.settings" // leaders, reply periods, routing rules
-	ImportHotline  Permission = "concerns.import"   // receive 12345 work orders
+	ImportHotline  Permission = "concerns.import"   // receive 12345 work orders, record new-media and phone/visit cases
 )
 
 // grants says which roles hold each permission beyond Public/Authenticated.

@@ -20,6 +20,9 @@ func (h *Handlers) registerConsole() {
 	a.Handle("GET /console/concerns", auth.ViewConcerns, h.consoleList, web.Summary("回应关切：来信列表"))
 	a.Handle("GET /console/concerns/settings", auth.ManageConcerns, h.consoleSettings, web.Summary("回应关切设置"))
 	a.Handle("POST /console/concerns/settings", auth.ManageConcerns, h.consoleSaveSettings, web.Summary("保存回应关切设置"))
+	a.Handle("GET /console/concerns/new", auth.ImportHotline, h.consoleNew, web.Summary("录入新媒体留言或来电来访"))
+	a.Handle("POST /console/concerns", auth.ImportHotline, h.consoleRecord, web.Summary("保存录入的来信"))
+	a.Handle("POST /api/v1/staff/concerns", auth.ImportHotline, h.apiRecord, web.Summary("Record a new-media message or a phone call or visit (staff)"), web.JSONBody())
 	a.Handle("GET /console/concerns/import", auth.ImportHotline, h.consoleImportForm, web.Summary("导入 12345 工单"))
 	a.Handle("POST /console/concerns/import", auth.ImportHotline, h.consoleImport, web.Summary("导入 12345 工单：上传"), web.Upload())
 	a.Handle("POST /api/v1/staff/concerns/hotline", auth.ImportHotline, h.apiImport, web.Summary("Receive 12345 hotline work orders (staff)"), web.JSONBody(), web.Upload())
@@ -383,4 +386,71 @@ func (h *Handlers) apiImport(w http.ResponseWriter, r *http.Request) {
 		rep.Errors = []RowError{}
 	}
 	web.WriteJSON(w, http.StatusOK, rep)
+}
+
+func (h *Handlers) renderNew(w http.ResponseWriter, r *http.Request, form url.Values, status int, fields map[string]string) {
+	v := h.consoleView(r, "录入来信", web.Crumb{Label: "录入"})
+	v.Form = form
+	v.SetErrors(fields, "channel", "received_on", "category", "subject", "body", "name", "phone", "email")
+	cats := []web.Option{{Value: "", Label: "请选择"}}
+	for _, c := range Categories {
+		cats = append(cats, web.Option{Value: c, Label: c})
+	}
+	v.Data = map[string]any{"Channels": []web.Option{{Value: "", Label: "请选择"}, {Value: string(NewMedia), Label: NewMedia.Label()},
+		{Value: string(Visit), Label: Visit.Label()}}, "Categories": cats, "Today": h.svc.today().String()}
+	h.app.Render.Page(w, r, status, "concern/console_new", v)
+}
+
+func (h *Handlers) consoleNew(w http.ResponseWriter, r *http.Request) {
+	h.renderNew(w, r, nil, http.StatusOK, nil)
+}
+
+func (h *Handlers) consoleRecord(w http.ResponseWriter, r *http.Request) {
+	if err := web.ParseForm(r); err != nil {
+		h.renderNew(w, r, url.Values{}, web.Status(apperr.CodeOf(err)), map[string]string{"channel": apperr.MessageOf(err)})
+		return
+	}
+	on, err := civil.Parse(web.Field(r, "received_on"))
+	if err != nil {
+		h.renderNew(w, r, r.PostForm, http.StatusUnprocessableEntity, map[string]string{"received_on": "日期格式应为 2026-01-31。"})
+		return
+	}
+	p := web.Principal(r)
+	c, err := h.svc.Record(r.Context(), p, p.AgencyID, letterFromForm(r, Channel(web.Field(r, "channel"))), on)
+	if err != nil {
+		if f := apperr.FieldsOf(err); f != nil {
+			h.renderNew(w, r, r.PostForm, http.StatusUnprocessableEntity, f)
+			return
+		}
+		h.app.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/console/concerns/"+strconv.FormatInt(c.ID, 10)+"?flash=created", http.StatusSeeOther)
+}
+
+func (h *Handlers) apiRecord(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Channel    Channel    `json:"channel"`
+		ReceivedOn civil.Date `json:"received_on"`
+		Category   string     `json:"category"`
+		Subject    string     `json:"subject"`
+		Body       string     `json:"body"`
+		Name       string     `json:"name"`
+		Phone      string     `json:"phone"`
+		Email      string     `json:"email"`
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		web.WriteProblem(w, r, http.StatusBadRequest, "invalid", "请求体不是有效的 JSON，或含有未知字段："+err.Error(), nil)
+		return
+	}
+	p := web.Principal(r)
+	c, err := h.svc.Record(r.Context(), p, p.AgencyID, Letter{Channel: in.Channel, Category: in.Category, Subject: in.Subject, Body: in.Body,
+		Name: in.Name, Phone: in.Phone, Email: in.Email}, in.ReceivedOn)
+	if err != nil {
+		h.app.Error(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusCreated, map[string]any{"id": c.ID, "number": c.Number, "state": c.State, "due_on": c.DueOn})
 }

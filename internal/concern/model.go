@@ -165,9 +165,10 @@ func (l *Letter) Validate(leaders []Leader, baseHost string) map[string]string {
 	}
 	checkText(fields, "subject", "标题", l.Subject, true, maxSubject)
 	checkText(fields, "body", "内容", l.Body, true, maxBody)
-	checkText(fields, "name", "姓名", l.Name, l.Channel != SiteError, maxName)
+	public := l.Channel == Mailbox || l.Channel == Board
+	checkText(fields, "name", "姓名", l.Name, public, maxName)
 	switch {
-	case l.Phone == "" && l.Channel != SiteError:
+	case l.Phone == "" && public:
 		fields["phone"] = "请填写联系电话，以便答复和核实。"
 	case l.Phone != "" && !phoneRE.MatchString(l.Phone):
 		fields["phone"] = "联系电话格式不正确（手机号 11 位，或带区号的固定电话）。"

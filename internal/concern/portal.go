@@ -37,6 +37,7 @@ func Register(app *web.App, svc *Service, site SiteFunc) (*Handlers, error) {
 	app.Handle("POST /o/{slug}/board", auth.Public, h.post(Board), web.Summary("留言板：提交留言"))
 	app.Handle("GET /o/{slug}/letters", auth.Public, h.list(Mailbox), web.Summary("领导信箱：公开的来信和答复"))
 	app.Handle("GET /o/{slug}/letters/{number}", auth.Public, h.one, web.Summary("一件公开的来信或留言"))
+	app.Handle("GET /o/{slug}/concerns/stats", auth.Public, h.stats, web.Summary("互动交流统计"))
 	app.Handle("GET /report-error", auth.Public, h.errorForm, web.Summary("我为政府网站找错"))
 	app.Handle("POST /report-error", auth.Public, h.errorPost, web.Summary("我为政府网站找错：提交"))
 	app.Handle("GET /concern/status", auth.Public, h.lookupForm, web.Summary("来信查询"))

@@ -396,3 +396,63 @@ func (s *Service) Findings(ctx context.Context, c *Case) []string {
 	}
 	return out
 }
+
+// Record files a case staff took down: a new-media message or a phone call
+// or visit, received on the given day (at most a year ago).
+func (s *Service) Record(ctx context.Context, p *auth.Principal, agencyID int64, l Letter, on civil.Date) (*Case, error) {
+	if !auth.Allowed(p, auth.ImportHotline) || p.AgencyID != agencyID {
+		return nil, apperr.New(apperr.Forbidden, "只有本单位的经办人或审批人可以录入来信。")
+	}
+	if l.Channel != NewMedia && l.Channel != Visit {
+		return nil, apperr.FieldErrors(map[string]string{"channel": "请选择政务新媒体或来电来访。"})
+	}
+	set, err := loadSettings(ctx, s.DB.R, agencyID)
+	if err != nil {
+		return nil, err
+	}
+	fields := l.Validate(set.Leaders, s.Host)
+	today := s.today()
+	if on.IsZero() || on.After(today) || on.Before(today.AddDays(-366)) {
+		fields["received_on"] = "收到日期须在一年内，且不晚于今天。"
+	}
+	if len(fields) > 0 {
+		return nil, apperr.FieldErrors(fields)
+	}
+	l.Leader, l.Consent, l.PageURL = "", false, ""
+	c := &Case{AgencyID: agencyID, State: Received, Letter: l, ReceivedAt: s.Now().UTC(), ReceivedOn: on, CreatedBy: p.UserID}
+	err = s.DB.Tx(ctx, func(tx db.Tx) error {
+		routes, err := listRoutes(ctx, tx, agencyID)
+		if err != nil {
+			return err
+		}
+		if c.DivisionID = route(routes, l); c.DivisionID != 0 {
+			c.State = Assigned
+		}
+		if c.Number, err = nextNumber(ctx, tx, on.Year); err != nil {
+			return err
+		}
+		c.codeHash = hashCode(c.Number, newCode())
+		if err := insertCase(ctx, tx, c); err != nil {
+			return err
+		}
+		r, err := s.Calendar.Track(ctx, tx, calendar.TrackedDeadline{Owner: deadlineOwner, OwnerID: strconv.FormatInt(c.ID, 10), Kind: "reply",
+			Start: on, WorkingDays: set.DaysFor(l.Channel)})
+		if err != nil {
+			return err
+		}
+		c.DueOn = r.Due
+		if _, err := tx.ExecContext(ctx, "UPDATE concerns SET due_on = $1 WHERE id = $2", c.DueOn, c.ID); err != nil {
+			return err
+		}
+		if err := addEvent(ctx, tx, c.ID, Event{On: on, ActorID: p.UserID, Actor: p.Actor().Name, Action: "record", To: c.State,
+			Note: l.Channel.Label() + "，工作人员录入"}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, p.Actor(), audit.Event{AgencyID: agencyID, Action: "concern.record",
+			ObjectType: "concern", ObjectID: c.Number, Summary: "录入" + l.Channel.Label() + "：" + c.Number})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}

@@ -2,6 +2,7 @@ package concern_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -300,3 +301,74 @@ func TestLetterValidate(t *testing.T) {
 }
 
 func civilDate(s string) civil.Date { return civil.MustParse(s) }
+
+// Staff record new-media messages and calls; the reply period is the channel's.
+func TestRecord(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		l := concern.Letter{Channel: concern.NewMedia, Subject: "微博留言：少数民族节日放假安排", Body: "请问古尔邦节是否放假？", Name: "@市民甲"}
+		c, err := f.svc.Record(ctx, f.handler, f.a.ID, l, civil.MustParse("2026-10-30"))
+		if err != nil {
+			t.Fatal(err, apperr.FieldsOf(err))
+		}
+		if c.DivisionID != f.ethnic || c.DueOn.String() != "2026-11-06" || c.Channel != concern.NewMedia {
+			t.Errorf("recorded: division %d due %s", c.DivisionID, c.DueOn)
+		}
+		for name, tc := range map[string]struct {
+			p  *auth.Principal
+			l  concern.Letter
+			on string
+		}{
+			"liaison":         {principal(f.a.ID, "liaison", auth.Liaison), l, "2026-10-30"},
+			"mailbox channel": {f.handler, concern.Letter{Channel: concern.Mailbox, Subject: "x", Body: "x"}, "2026-10-30"},
+			"future":          {f.handler, l, "2026-12-30"},
+			"other agency":    {f.handlerB, l, "2026-10-30"},
+		} {
+			if _, err := f.svc.Record(ctx, tc.p, f.a.ID, tc.l, civil.MustParse(tc.on)); err == nil {
+				t.Errorf("%s: recorded", name)
+			}
+		}
+	})
+}
+
+// The public figures: counts, reply times in working days, overdue, satisfaction.
+func TestStatistics(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		reply := func(id int64, day string, rating int) {
+			f.clock.at(day)
+			f.do(t, f.handler, id, concern.Command{Action: concern.ActDraft, Draft: "答复"})
+			f.do(t, f.handler, id, concern.Command{Action: concern.ActSubmit})
+			f.do(t, f.head, id, concern.Command{Action: concern.ActApprove})
+			if rating > 0 {
+				f.do(t, f.handler, id, concern.Command{Action: concern.ActRate, Rating: rating})
+			}
+		}
+		var ids []int64
+		for i := 0; i < 3; i++ {
+			f.clock.at("2026-11-02")
+			c, _, err := f.svc.Submit(ctx, f.a.ID, letter(concern.Mailbox), "203.0.113."+strconv.Itoa(i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, c.ID)
+		}
+		reply(ids[0], "2026-11-04", 3) // 2 working days
+		reply(ids[1], "2026-11-30", 1) // 20 working days: late (due 11-23)
+		f.clock.at("2026-12-01")       // the third is open and past due
+		st, err := f.svc.Statistics(ctx, f.a.ID, 2026)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := st.Channels[0]
+		if m.Channel != concern.Mailbox || m.Received != 3 || m.Replied != 2 || m.AvgDays != 11 || m.P90Days != 20 || m.Overdue != 2 ||
+			m.Rated != 2 || m.Satisfied != 1 || m.SatisfiedShare() != "50.0%" {
+			t.Errorf("mailbox: %+v", m)
+		}
+		if st.Months[10].Received != 3 || st.Months[10].Replied != 2 || st.Total.Received != 3 {
+			t.Errorf("months: %+v total %+v", st.Months[10], st.Total)
+		}
+	})
+}

@@ -38,7 +38,7 @@ const (
 var actionLabels = map[Action]string{
 	ActAssign: "分办", ActNote: "内部备注", ActDraft: "保存答复稿", ActSubmit: "提交审核", ActApprove: "审核通过并答复",
 	ActReturn: "退回修改", ActModerate: "留言审核", ActSupervise: "督办", ActReopen: "重新办理", ActMerge: "合并重复来信",
-	"receive": "来信", "deadline": "期限调整", "view_contact": "查看联系方式", "import": "导入工单",
+	"receive": "来信", "record": "录入", "deadline": "期限调整", "view_contact": "查看联系方式", "import": "导入工单",
 	ActSign: "签收", ActSendBack: "退单", ActDelay: "延期", ActRate: "回访满意度",
 }
 

@@ -310,6 +310,8 @@ var funcs = template.FuncMap{
 	"maskPhone": MaskPhone,
 	"maskName":  MaskName,
 	"add":       func(a, b int) int { return a + b },
+	"sub":       func(a, b int) int { return a - b },
+	"mul":       func(a, b int) int { return a * b },
 	"has": func(list []string, s string) bool {
 		for _, x := range list {
 			if x == s {
