@@ -291,9 +291,11 @@ func (a *App) build(ctx context.Context) error {
 	if _, err := application.Register(w, a.Applications, func(r *http.Request, agencyID int64) web.Site { return site(r, agencyID) }, a.keys.status); err != nil {
 		return err
 	}
-	if _, err := concern.Register(w, a.Concerns, func(r *http.Request, agencyID int64) web.Site { return site(r, agencyID) }); err != nil {
+	ch, err := concern.Register(w, a.Concerns, func(r *http.Request, agencyID int64) web.Site { return site(r, agencyID) })
+	if err != nil {
 		return err
 	}
+	ch.Applications = a.applicationCounts
 	if a.staffHandlers, err = staff.Register(w, a.Auth, directory{a.Agencies}); err != nil {
 		return err
 	}

@@ -112,3 +112,20 @@ func (d proactiveDrafts) DraftFromApplication(ctx context.Context, p *auth.Princ
 	}
 	return "/console/items/" + strconv.FormatInt(it.ID, 10), nil
 }
+
+// applicationCounts gives the concern dashboard the open and overdue
+// applications the principal may see (none when they may see none).
+func (a *App) applicationCounts(r *http.Request, agencyID int64) (open, overdue int, ok bool) {
+	p := web.Principal(r)
+	if !auth.Allowed(p, auth.ViewApplications) {
+		return 0, 0, false
+	}
+	_, open, err := a.Applications.List(r.Context(), p, application.ListFilter{AgencyID: agencyID, Limit: 1,
+		States: []application.State{application.Received, application.Processing, application.Correction, application.Consulting,
+			application.Reasons, application.Payment}})
+	if err != nil {
+		return 0, 0, false
+	}
+	_, overdue, err = a.Applications.List(r.Context(), p, application.ListFilter{AgencyID: agencyID, Limit: 1, Overdue: true})
+	return open, overdue, err == nil
+}

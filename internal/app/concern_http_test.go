@@ -59,7 +59,8 @@ func TestConcernsHTTP(t *testing.T) {
 		path := "/console/concerns/" + strconv.FormatInt(id, 10)
 		handler := e.Client()
 		handler.Login("c.handler")
-		if r := handler.Get("/console/concerns"); !strings.Contains(r.Body, number) || strings.Contains(r.Body, "<script>alert") {
+		if r := handler.Get("/console/concerns"); !strings.Contains(r.Body, number) || strings.Contains(r.Body, "<script>alert") ||
+			!strings.Contains(r.Body, "依申请公开（按条例另行办理）：办理中") {
 			t.Fatalf("console list: %d", r.StatusCode)
 		}
 		step := func(c *apptest.Client, f url.Values) {

@@ -91,7 +91,13 @@ func (h *Handlers) consoleList(w http.ResponseWriter, r *http.Request) {
 		channels = append(channels, web.Option{Value: string(c), Label: c.Label()})
 	}
 	v := h.consoleView(r, "回应关切")
-	v.Data = map[string]any{"Rows": rows, "Total": total, "View": view, "Views": views, "Channel": string(f.Channel), "Channels": channels}
+	data := map[string]any{"Rows": rows, "Total": total, "View": view, "Views": views, "Channel": string(f.Channel), "Channels": channels}
+	if h.Applications != nil {
+		if open, overdue, ok := h.Applications(r, p.AgencyID); ok {
+			data["Applications"] = map[string]int{"Open": open, "Overdue": overdue}
+		}
+	}
+	v.Data = data
 	h.app.Render.Page(w, r, http.StatusOK, "concern/console_list", v)
 }
 

@@ -18,11 +18,19 @@ var templates embed.FS
 // SiteFunc gives the layout data of an agency's section.
 type SiteFunc func(r *http.Request, agencyID int64) web.Site
 
+// ApplicationCounts gives the concern dashboard the disclosure-on-application
+// figures of an agency (wired in app): applications are handled in their
+// own, legally separate workflow, but belong on the same overview of what
+// the public asks.
+type ApplicationCounts func(r *http.Request, agencyID int64) (open, overdue int, ok bool)
+
 // Handlers serve the concern pages.
 type Handlers struct {
 	app  *web.App
 	svc  *Service
 	site SiteFunc
+	// Applications, if set, adds the applications' counts to the console list.
+	Applications ApplicationCounts
 }
 
 // Register adds the portal and console routes.
