@@ -220,32 +220,12 @@ func staffNames(ctx context.Context, q db.Querier, agencyID int64) map[int64]str
 	return out
 }
 
-// optionRows lists (id, name) rows as choices after a "（不指定）" one.
-func optionRows(ctx context.Context, q db.Querier, query string, args ...any) []web.Option {
-	out := []web.Option{{Value: "", Label: "（不指定）"}}
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return out
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			id   int64
-			name string
-		)
-		if rows.Scan(&id, &name) == nil {
-			out = append(out, web.Option{Value: strconv.FormatInt(id, 10), Label: name})
-		}
-	}
-	return out
-}
-
 func divisionOptions(ctx context.Context, q db.Querier, agencyID int64) []web.Option {
-	return optionRows(ctx, q, "SELECT id, name FROM divisions WHERE agency_id = $1 ORDER BY sort_order, id", agencyID)
+	return web.OptionRows(ctx, q, "（不指定）", "SELECT id, name FROM divisions WHERE agency_id = $1 ORDER BY sort_order, id", agencyID)
 }
 
 func handlerOptions(ctx context.Context, q db.Querier, agencyID int64) []web.Option {
-	return optionRows(ctx, q, `SELECT DISTINCT u.id, CASE WHEN u.display_name = '' THEN u.username ELSE u.display_name END
+	return web.OptionRows(ctx, q, "（不指定）", `SELECT DISTINCT u.id, CASE WHEN u.display_name = '' THEN u.username ELSE u.display_name END
 		FROM staff_users u JOIN staff_roles r ON r.user_id = u.id
 		WHERE u.agency_id = $1 AND u.disabled = FALSE AND r.role IN ('handler', 'approver', 'liaison') ORDER BY 1`, agencyID)
 }

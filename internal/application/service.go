@@ -2,11 +2,7 @@ package application
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	htmltemplate "html/template"
 	"io"
@@ -22,6 +18,7 @@ import (
 	"github.com/gongkai/gongkai/internal/calendar"
 	"github.com/gongkai/gongkai/internal/civil"
 	"github.com/gongkai/gongkai/internal/db"
+	"github.com/gongkai/gongkai/internal/querycode"
 	"github.com/gongkai/gongkai/internal/ratelimit"
 )
 
@@ -612,32 +609,9 @@ func rateLimited(retry time.Duration, msg string) error {
 	return apperr.New(apperr.RateLimited, fmt.Sprintf("%s（约 %d 分钟后可再试）", msg, mins))
 }
 
-// codeAlphabet leaves out 0, O, 1, I and L, which are easy to confuse.
-const codeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+func newCode() string { return querycode.New() }
 
-// newCode returns a query code of 10 characters (about 50 bits).
-func newCode() string {
-	b := make([]byte, 10)
-	rand.Read(b)
-	for i := range b {
-		b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
-	}
-	return string(b)
-}
-
-func hashCode(number, code string) string {
-	h := sha256.Sum256([]byte("gongkai-application:" + number + ":" + normalizeCode(code)))
-	return hex.EncodeToString(h[:])
-}
-
-func normalizeCode(code string) string {
-	return strings.ToUpper(strings.Map(func(r rune) rune {
-		if r == ' ' || r == '-' {
-			return -1
-		}
-		return r
-	}, NormalizeID(code)))
-}
+func hashCode(number, code string) string { return querycode.Hash("application", number, code) }
 
 // normalizeNumber reads an application number as typed: full-width digits
 // and dashes become ASCII, spaces go.
@@ -661,7 +635,7 @@ func normalizeNumber(s string) string {
 // the code.
 func (s *Service) Lookup(ctx context.Context, number, code, ip string) (*Application, error) {
 	number = normalizeNumber(number)
-	code = normalizeCode(code)
+	code = querycode.Normalize(code)
 	if number == "" || code == "" {
 		return nil, apperr.FieldErrors(map[string]string{"number": "请填写申请编号和查询码。"})
 	}
@@ -683,7 +657,7 @@ func (s *Service) Lookup(ctx context.Context, number, code, ip string) (*Applica
 		}
 	}
 	a, err := getAppByNumber(ctx, s.DB.R, number)
-	if err == nil && subtle.ConstantTimeCompare([]byte(a.codeHash), []byte(hashCode(number, code))) == 1 {
+	if err == nil && querycode.Match(a.codeHash, "application", number, code) {
 		return a, nil
 	}
 	if err != nil && !apperr.Is(err, apperr.NotFound) {

@@ -1,7 +1,6 @@
 package concern
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -11,7 +10,6 @@ import (
 	"github.com/gongkai/gongkai/internal/apperr"
 	"github.com/gongkai/gongkai/internal/auth"
 	"github.com/gongkai/gongkai/internal/civil"
-	"github.com/gongkai/gongkai/internal/db"
 	"github.com/gongkai/gongkai/internal/web"
 )
 
@@ -155,33 +153,14 @@ func (h *Handlers) loadCase(w http.ResponseWriter, r *http.Request, contact bool
 	if r.Method == http.MethodPost && r.PostFormValue("action") != "" {
 		d.Do = r.PostFormValue("action")
 	}
-	d.Divisions = options(r.Context(), h.svc.DB.R, "SELECT id, name FROM divisions WHERE agency_id = $1 ORDER BY sort_order, id", c.AgencyID)
-	d.Handlers = options(r.Context(), h.svc.DB.R, `SELECT DISTINCT u.id, CASE WHEN u.display_name = '' THEN u.username ELSE u.display_name END
+	d.Divisions = web.OptionRows(r.Context(), h.svc.DB.R, "（不指定）", "SELECT id, name FROM divisions WHERE agency_id = $1 ORDER BY sort_order, id", c.AgencyID)
+	d.Handlers = web.OptionRows(r.Context(), h.svc.DB.R, "（不指定）", `SELECT DISTINCT u.id, CASE WHEN u.display_name = '' THEN u.username ELSE u.display_name END
 		FROM staff_users u JOIN staff_roles ro ON ro.user_id = u.id
 		WHERE u.agency_id = $1 AND u.disabled = FALSE AND ro.role IN ('handler', 'approver', 'liaison') ORDER BY 1`, c.AgencyID)
 	if d.CanReview {
 		d.Findings = h.svc.Findings(r.Context(), c)
 	}
 	return d, true
-}
-
-func options(ctx context.Context, q db.Querier, query string, args ...any) []web.Option {
-	out := []web.Option{{Value: "", Label: "（不指定）"}}
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return out
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			id   int64
-			name string
-		)
-		if rows.Scan(&id, &name) == nil {
-			out = append(out, web.Option{Value: strconv.FormatInt(id, 10), Label: name})
-		}
-	}
-	return out
 }
 
 func (h *Handlers) renderCase(w http.ResponseWriter, r *http.Request, d *caseData, status int, fields map[string]string) {

@@ -2,10 +2,6 @@ package concern
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -18,6 +14,7 @@ import (
 	"github.com/gongkai/gongkai/internal/civil"
 	"github.com/gongkai/gongkai/internal/db"
 	"github.com/gongkai/gongkai/internal/pii"
+	"github.com/gongkai/gongkai/internal/querycode"
 	"github.com/gongkai/gongkai/internal/ratelimit"
 	"github.com/gongkai/gongkai/internal/sensitive"
 )
@@ -128,21 +125,9 @@ var (
 	LookupsPerIP    = ratelimit.Rule{Max: 20, Window: 15 * time.Minute}
 )
 
-const codeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+func newCode() string { return querycode.New() }
 
-func newCode() string {
-	b := make([]byte, 10)
-	rand.Read(b)
-	for i := range b {
-		b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
-	}
-	return string(b)
-}
-
-func hashCode(number, code string) string {
-	h := sha256.Sum256([]byte("gongkai-concern:" + number + ":" + strings.ToUpper(strings.TrimSpace(code))))
-	return hex.EncodeToString(h[:])
-}
+func hashCode(number, code string) string { return querycode.Hash("concern", number, code) }
 
 // Submit files a letter from a public form and returns the case and its
 // query code (shown once). The case is routed by the agency's rules and
@@ -238,7 +223,7 @@ func (s *Service) Lookup(ctx context.Context, number, code, ip string) (*Case, e
 		}
 	}
 	c, err := getCaseByNumber(ctx, s.DB.R, number)
-	if err == nil && subtle.ConstantTimeCompare([]byte(c.codeHash), []byte(hashCode(number, code))) == 1 {
+	if err == nil && querycode.Match(c.codeHash, "concern", number, code) {
 		return c, nil
 	}
 	if s.Limiter != nil {

@@ -1,5 +1,12 @@
 package web
 
+import (
+	"context"
+	"strconv"
+
+	"github.com/gongkai/gongkai/internal/db"
+)
+
 // FieldView is one form field as the "input", "textarea" and "select"
 // partials render it: label above, hint, the control, the error beneath,
 // wired together with aria-describedby and aria-invalid.
@@ -58,4 +65,26 @@ func (v *View) Select(name, label string, options []Option, opts ...any) FieldVi
 		f.Options = append(f.Options, o)
 	}
 	return f
+}
+
+// OptionRows lists (id, name) rows of a query as choices, after a first
+// choice with an empty value labelled first (e.g. "（不指定）"). A failed
+// query gives just that first choice: the form still works.
+func OptionRows(ctx context.Context, q db.Querier, first, query string, args ...any) []Option {
+	out := []Option{{Value: "", Label: first}}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return out
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id   int64
+			name string
+		)
+		if rows.Scan(&id, &name) == nil {
+			out = append(out, Option{Value: strconv.FormatInt(id, 10), Label: name})
+		}
+	}
+	return out
 }
