@@ -162,3 +162,45 @@ func TestHotlineImportHTTP(t *testing.T) {
 		t.Fatalf("API import: %d %s", rr.StatusCode, rr.Body)
 	}
 }
+
+// TestConcernRoutesHTTP: an approver manages the routing rules; a new
+// letter follows them.
+func TestConcernRoutesHTTP(t *testing.T) {
+	e := apptest.New(t, "sqlite")
+	e.AddUser("mzzj", "r.head", auth.Approver)
+	head := e.Client()
+	head.Login("r.head")
+	var div int64
+	e.App.DB.R.QueryRow("SELECT id FROM divisions WHERE agency_id = $1 AND name = '政策法规处'", e.Agency("mzzj").ID).Scan(&div)
+	for name, f := range map[string]url.Values{
+		"nothing":       {"division": {strconv.FormatInt(div, 10)}},
+		"bad category":  {"category": {"<script>"}, "division": {strconv.FormatInt(div, 10)}},
+		"long keyword":  {"keyword": {strings.Repeat("长", 21)}, "division": {strconv.FormatInt(div, 10)}},
+		"no division":   {"keyword": {"政务公开"}},
+		"other's divn.": {"keyword": {"政务公开"}, "division": {"999999"}},
+	} {
+		if r := head.PostForm("/console/concerns/settings/routes", f); r.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("%s: %d", name, r.StatusCode)
+		}
+	}
+	if r := head.PostForm("/console/concerns/settings/routes", url.Values{"keyword": {"政务公开"}, "division": {strconv.FormatInt(div, 10)}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add: %d %s", r.StatusCode, r.Body)
+	}
+	c := e.Client()
+	r := postPublicForm(t, c, "/o/mzzj/board", "/o/mzzj/board", url.Values{"category": {"其他"}, "subject": {"政务公开专栏在哪里？"},
+		"body": {"找不到政务公开年报。"}, "name": {"张三"}, "phone": {"13700000000"}})
+	m := concernReceiptRE.FindStringSubmatch(r.Body)
+	if m == nil {
+		t.Fatalf("board: %d", r.StatusCode)
+	}
+	var routed int64
+	e.App.DB.R.QueryRow("SELECT COALESCE(division_id, 0) FROM concerns WHERE number = $1", m[1]).Scan(&routed)
+	if routed != div {
+		t.Errorf("routed to %d, want %d", routed, div)
+	}
+	var id int64
+	e.App.DB.R.QueryRow("SELECT id FROM concern_routes WHERE keyword = '政务公开'").Scan(&id)
+	if r := head.PostForm("/console/concerns/settings/routes/"+strconv.FormatInt(id, 10)+"/delete", url.Values{}); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("delete: %d", r.StatusCode)
+	}
+}

@@ -18,6 +18,8 @@ func (h *Handlers) registerConsole() {
 	a.Handle("GET /console/concerns", auth.ViewConcerns, h.consoleList, web.Summary("回应关切：来信列表"))
 	a.Handle("GET /console/concerns/settings", auth.ManageConcerns, h.consoleSettings, web.Summary("回应关切设置"))
 	a.Handle("POST /console/concerns/settings", auth.ManageConcerns, h.consoleSaveSettings, web.Summary("保存回应关切设置"))
+	a.Handle("POST /console/concerns/settings/routes", auth.ManageConcerns, h.consoleAddRoute, web.Summary("新增分办规则"))
+	a.Handle("POST /console/concerns/settings/routes/{id}/delete", auth.ManageConcerns, h.consoleDeleteRoute, web.Summary("删除分办规则"))
 	a.Handle("GET /console/concerns/new", auth.ImportHotline, h.consoleNew, web.Summary("录入新媒体留言或来电来访"))
 	a.Handle("POST /console/concerns", auth.ImportHotline, h.consoleRecord, web.Summary("保存录入的来信"))
 	a.Handle("POST /api/v1/staff/concerns", auth.ImportHotline, h.apiRecord, web.Summary("Record a new-media message or a phone call or visit (staff)"), web.JSONBody())
@@ -256,7 +258,26 @@ func (h *Handlers) renderSettings(w http.ResponseWriter, r *http.Request, form u
 	v.Section = "concern-settings"
 	v.Form = form
 	v.SetErrors(fields)
-	v.Data = map[string]any{"Channels": Channels}
+	p := web.Principal(r)
+	routes, _ := h.svc.Routes(r.Context(), p.AgencyID)
+	divisions := web.OptionRows(r.Context(), h.svc.DB.R, "请选择", "SELECT id, name FROM divisions WHERE agency_id = $1 ORDER BY sort_order, id", p.AgencyID)
+	names := map[string]string{}
+	for _, d := range divisions {
+		names[d.Value] = d.Label
+	}
+	type routeRow struct {
+		Route
+		Division string
+	}
+	var rows []routeRow
+	for _, rt := range routes {
+		rows = append(rows, routeRow{Route: rt, Division: names[strconv.FormatInt(rt.DivisionID, 10)]})
+	}
+	cats := []web.Option{{Value: "", Label: "（任意分类）"}}
+	for _, c := range Categories {
+		cats = append(cats, web.Option{Value: c, Label: c})
+	}
+	v.Data = map[string]any{"Channels": Channels, "Routes": rows, "Divisions": divisions, "Categories": cats}
 	h.app.Render.Page(w, r, status, "concern/console_settings", v)
 }
 
@@ -438,4 +459,60 @@ func (h *Handlers) apiRecord(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.WriteJSON(w, http.StatusCreated, map[string]any{"id": c.ID, "number": c.Number, "state": c.State, "due_on": c.DueOn})
+}
+
+func (h *Handlers) consoleAddRoute(w http.ResponseWriter, r *http.Request) {
+	p := web.Principal(r)
+	if err := web.ParseForm(r); err != nil {
+		h.consoleSettingsWith(w, r, web.Status(apperr.CodeOf(err)), map[string]string{"category": apperr.MessageOf(err)})
+		return
+	}
+	err := h.svc.AddRoute(r.Context(), p, p.AgencyID, Route{Category: web.Field(r, "category"), Keyword: r.PostFormValue("keyword"),
+		DivisionID: web.FieldID(r, "division")})
+	if err != nil {
+		if f := apperr.FieldsOf(err); f != nil {
+			h.consoleSettingsWith(w, r, http.StatusUnprocessableEntity, f)
+			return
+		}
+		h.app.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/console/concerns/settings?flash=saved#routes", http.StatusSeeOther)
+}
+
+func (h *Handlers) consoleDeleteRoute(w http.ResponseWriter, r *http.Request) {
+	p := web.Principal(r)
+	id, ok := web.PathID(r, "id")
+	if !ok {
+		h.app.ErrorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	if err := h.svc.DeleteRoute(r.Context(), p, p.AgencyID, id); err != nil {
+		h.app.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/console/concerns/settings?flash=deleted#routes", http.StatusSeeOther)
+}
+
+// consoleSettingsWith shows the settings with the stored values and the
+// route form's messages.
+func (h *Handlers) consoleSettingsWith(w http.ResponseWriter, r *http.Request, status int, fields map[string]string) {
+	p := web.Principal(r)
+	set, err := h.svc.Settings(r.Context(), p.AgencyID)
+	if err != nil {
+		h.app.Error(w, r, err)
+		return
+	}
+	var lines []string
+	for _, l := range set.Leaders {
+		lines = append(lines, l.Label())
+	}
+	form := url.Values{"leaders": {strings.Join(lines, "\n")}, "sensitive_words": {set.SensitiveWords}}
+	for _, c := range Channels {
+		form.Set("days_"+string(c), strconv.Itoa(set.DaysFor(c)))
+	}
+	for _, k := range []string{"category", "keyword", "division"} {
+		form.Set(k, r.PostFormValue(k))
+	}
+	h.renderSettings(w, r, form, status, fields)
 }

@@ -441,3 +441,62 @@ func (s *Service) Record(ctx context.Context, p *auth.Principal, agencyID int64,
 	}
 	return c, nil
 }
+
+// Routes returns an agency's routing rules in order.
+func (s *Service) Routes(ctx context.Context, agencyID int64) ([]Route, error) {
+	return listRoutes(ctx, s.DB.R, agencyID)
+}
+
+// AddRoute adds a routing rule: a category, a keyword, or both, to a division.
+func (s *Service) AddRoute(ctx context.Context, p *auth.Principal, agencyID int64, r Route) error {
+	if !auth.Allowed(p, auth.ManageConcerns) || !p.CanActIn(agencyID) {
+		return apperr.New(apperr.Forbidden, "您无权修改分办规则。")
+	}
+	r.Category, r.Keyword = strings.TrimSpace(r.Category), strings.TrimSpace(r.Keyword)
+	fields := map[string]string{}
+	if r.Category == "" && r.Keyword == "" {
+		fields["category"] = "请选择分类或填写关键词（至少一项）。"
+	}
+	if r.Category != "" && !contains(Categories, r.Category) {
+		fields["category"] = "分类无效。"
+	}
+	if n := len([]rune(r.Keyword)); n > 20 || hostile(r.Keyword) || (r.Keyword != "" && n < 2) {
+		fields["keyword"] = "关键词为 2 至 20 个字。"
+	}
+	if len(fields) > 0 {
+		return apperr.FieldErrors(fields)
+	}
+	return s.DB.Tx(ctx, func(tx db.Tx) error {
+		var n int
+		tx.QueryRowContext(ctx, "SELECT count(*) FROM divisions WHERE id = $1 AND agency_id = $2", r.DivisionID, agencyID).Scan(&n)
+		if n == 0 {
+			return apperr.FieldErrors(map[string]string{"division": "请选择承办处室。"})
+		}
+		var next int
+		tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(sort_order), 0) + 1 FROM concern_routes WHERE agency_id = $1", agencyID).Scan(&next)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO concern_routes (agency_id, category, keyword, division_id, sort_order) VALUES ($1, $2, $3, $4, $5)`,
+			agencyID, r.Category, r.Keyword, r.DivisionID, next); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, p.Actor(), audit.Event{AgencyID: agencyID, Action: "concern.route.add", ObjectType: "agency",
+			ObjectID: strconv.FormatInt(agencyID, 10), Summary: fmt.Sprintf("新增分办规则：分类“%s”关键词“%s”", r.Category, r.Keyword)})
+	})
+}
+
+// DeleteRoute removes a routing rule of the agency.
+func (s *Service) DeleteRoute(ctx context.Context, p *auth.Principal, agencyID, id int64) error {
+	if !auth.Allowed(p, auth.ManageConcerns) || !p.CanActIn(agencyID) {
+		return apperr.New(apperr.Forbidden, "您无权修改分办规则。")
+	}
+	return s.DB.Tx(ctx, func(tx db.Tx) error {
+		res, err := tx.ExecContext(ctx, "DELETE FROM concern_routes WHERE id = $1 AND agency_id = $2", id, agencyID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.NotFoundf("没有这条分办规则。")
+		}
+		return audit.Record(ctx, tx, p.Actor(), audit.Event{AgencyID: agencyID, Action: "concern.route.delete", ObjectType: "agency",
+			ObjectID: strconv.FormatInt(agencyID, 10), Summary: "删除分办规则 " + strconv.FormatInt(id, 10)})
+	})
+}
