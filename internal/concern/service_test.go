@@ -124,7 +124,7 @@ func TestMailboxJourney(t *testing.T) {
 		f := setup(t, d)
 		ctx := context.Background()
 		l := letter(concern.Mailbox)
-		l.Consent = true
+		l.Consent, l.Email = true, "writer@example.com"
 		c, code, err := f.svc.Submit(ctx, f.a.ID, l, "203.0.113.9")
 		if err != nil {
 			t.Fatal(err, apperr.FieldsOf(err))
@@ -149,6 +149,11 @@ func TestMailboxJourney(t *testing.T) {
 		got := f.do(t, f.head, c.ID, concern.Command{Action: concern.ActApprove, Publish: true})
 		if got.State != concern.Replied || !got.Published {
 			t.Fatalf("approve: %s published %v", got.State, got.Published)
+		}
+		var mails int
+		d.R.QueryRow("SELECT count(*) FROM outbox WHERE purpose = 'concern.reply' AND recipients LIKE '%writer@example.com%'").Scan(&mails)
+		if mails != 1 {
+			t.Errorf("%d reply mails queued for the writer", mails)
 		}
 		list, total, err := f.svc.PublicList(ctx, f.a.ID, concern.Mailbox, 20, 0)
 		if err != nil || total != 1 {

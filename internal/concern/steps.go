@@ -12,6 +12,7 @@ import (
 	"github.com/gongkai/gongkai/internal/calendar"
 	"github.com/gongkai/gongkai/internal/civil"
 	"github.com/gongkai/gongkai/internal/db"
+	"github.com/gongkai/gongkai/internal/notify"
 )
 
 // Action is a step staff take on a case.
@@ -222,6 +223,14 @@ func (s *Service) step(ctx context.Context, tx db.Tx, c *Case, cmd Command) (str
 			return "", err
 		}
 		note := "答复"
+		if c.Email != "" {
+			// The writer hears of the reply by mail too (through the outbox, with this transaction).
+			msg := notify.Message{To: []string{c.Email}, Subject: "【" + c.Channel.Label() + " " + c.Number + "】已答复",
+				Text: "您好：\n\n您提交的“" + c.Subject + "”已答复：\n\n" + c.Reply + "\n\n（凭编号和查询码可在网站“来信查询”中查看。本邮件由系统自动发送，请勿回复。）\n"}
+			if _, err := notify.Queue(ctx, tx, msg, notify.QueueOptions{AgencyID: c.AgencyID, Purpose: "concern.reply"}); err != nil && !apperr.Is(err, apperr.Invalid) {
+				return "", err
+			}
+		}
 		switch {
 		case !cmd.Publish:
 		case c.Channel != Mailbox && c.Channel != Board:
