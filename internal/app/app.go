@@ -153,7 +153,7 @@ func OpenCore(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 	c.Applications = application.NewService(application.Deps{DB: d, Calendar: c.Calendar, Blobs: c.Blobs, Limiter: c.Limiter,
 		Agencies: applicationAgencies{c.Agencies}, Logger: logger, BaseURL: cfg.BaseURL, Now: opts.Now,
 		PDF: &pdf.Renderer{Chromium: cfg.Chromium}, Drafts: proactiveDrafts{c}})
-	c.Concerns = concern.NewService(concern.Deps{DB: d, Calendar: c.Calendar, Limiter: c.Limiter, Agencies: concernAgencies{c.Agencies},
+	c.Concerns = concern.NewService(concern.Deps{DB: d, Calendar: c.Calendar, Limiter: c.Limiter, Blobs: c.Blobs, Agencies: concernAgencies{c.Agencies},
 		Host: hostOf(cfg.BaseURL), Now: opts.Now})
 	return c, nil
 }

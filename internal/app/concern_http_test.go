@@ -204,3 +204,36 @@ func TestConcernRoutesHTTP(t *testing.T) {
 		t.Errorf("delete: %d", r.StatusCode)
 	}
 }
+
+// TestConcernAttachmentHTTP: a picture sent with a board message reaches
+// the console; a disguised file is refused with a message on the form.
+func TestConcernAttachmentHTTP(t *testing.T) {
+	e := apptest.New(t, "sqlite")
+	c := e.Client()
+	fields := url.Values{"category": {"其他"}, "subject": {"路牌错误"}, "body": {"见附图。"}, "name": {"张三"}, "phone": {"13700000001"}}
+	token := func() string { return tokenRE.FindStringSubmatch(c.Get("/o/mzzj/board").Body)[1] }
+	fields.Set("_ft", token())
+	r := postMultipart(c, "/o/mzzj/board", fields, "attachment", "evil.png", []byte("<script>alert(1)</script>"))
+	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "f-attachment-error") {
+		t.Errorf("disguised attachment: %d", r.StatusCode)
+	}
+	fields.Set("_ft", token())
+	r = postMultipart(c, "/o/mzzj/board", fields, "attachment", "照片.png", pngBytes)
+	m := concernReceiptRE.FindStringSubmatch(r.Body)
+	if m == nil {
+		t.Fatalf("board with a picture: %d", r.StatusCode)
+	}
+	e.AddUser("mzzj", "a.handler", auth.Handler)
+	staff := e.Client()
+	staff.Login("a.handler")
+	var id int64
+	e.App.DB.R.QueryRow("SELECT id FROM concerns WHERE number = $1", m[1]).Scan(&id)
+	page := staff.Get("/console/concerns/" + strconv.FormatInt(id, 10))
+	link := regexp.MustCompile(`href="(/console/concerns/\d+/files/\d+)"`).FindStringSubmatch(page.Body)
+	if link == nil {
+		t.Fatal("no attachment on the console")
+	}
+	if r := staff.Get(link[1]); r.StatusCode != http.StatusOK || r.Body != string(pngBytes) {
+		t.Errorf("download: %d", r.StatusCode)
+	}
+}

@@ -152,6 +152,7 @@ var matrix = map[string]string{
 	"POST /api/v1/staff/concerns/hotline":                "handler approver",
 	"GET /console/concerns/{id}":                         "handler approver liaison",
 	"POST /console/concerns/{id}/act":                    "handler approver liaison",
+	"GET /console/concerns/{id}/files/{file}":            "handler approver liaison",
 	"POST /console/concerns/{id}/contact":                "handler approver liaison",
 	"GET /console/applications/stats":                    "handler approver liaison",
 	"GET /console/applications/{id}":                     "handler approver liaison",

@@ -2,6 +2,8 @@ package concern
 
 import (
 	"encoding/json"
+	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -28,6 +30,7 @@ func (h *Handlers) registerConsole() {
 	a.Handle("POST /api/v1/staff/concerns/hotline", auth.ImportHotline, h.apiImport, web.Summary("Receive 12345 hotline work orders (staff)"), web.JSONBody(), web.Upload())
 	a.Handle("GET /console/concerns/{id}", auth.ViewConcerns, h.consoleCase, web.Summary("来信详情与办理"))
 	a.Handle("POST /console/concerns/{id}/act", auth.HandleConcerns, h.consoleAct, web.Summary("办理来信"))
+	a.Handle("GET /console/concerns/{id}/files/{file}", auth.ViewConcerns, h.consoleFile, web.Summary("下载来信附件（留痕）"))
 	a.Handle("POST /console/concerns/{id}/contact", auth.HandleConcerns, h.consoleContact, web.Summary("查看来信人联系方式（留痕）"))
 }
 
@@ -103,6 +106,7 @@ func (h *Handlers) consoleList(w http.ResponseWriter, r *http.Request) {
 
 type caseData struct {
 	C         *Case
+	Files     []File
 	Events    []Event
 	Menu      []web.Option
 	Do        string
@@ -138,6 +142,10 @@ func (h *Handlers) loadCase(w http.ResponseWriter, r *http.Request, contact bool
 		return nil, false
 	}
 	d := &caseData{C: c, Contact: contact, Today: h.svc.today(), CanReview: auth.Allowed(p, auth.ReviewConcerns)}
+	if d.Files, err = listFiles(r.Context(), h.svc.DB.R, id); err != nil {
+		h.app.Error(w, r, err)
+		return nil, false
+	}
 	if d.Events, err = listEvents(r.Context(), h.svc.DB.R, id); err != nil {
 		h.app.Error(w, r, err)
 		return nil, false
@@ -515,4 +523,23 @@ func (h *Handlers) consoleSettingsWith(w http.ResponseWriter, r *http.Request, s
 		form.Set(k, r.PostFormValue(k))
 	}
 	h.renderSettings(w, r, form, status, fields)
+}
+
+func (h *Handlers) consoleFile(w http.ResponseWriter, r *http.Request) {
+	id, ok := web.PathID(r, "id")
+	fid, ok2 := web.PathID(r, "file")
+	if !ok || !ok2 {
+		h.app.ErrorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	f, rc, err := h.svc.OpenFile(r.Context(), web.Principal(r), id, fid)
+	if err != nil {
+		h.app.Error(w, r, err)
+		return
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", f.ContentType)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+	w.Header().Set("Cache-Control", "private, no-store")
+	io.Copy(w, rc)
 }

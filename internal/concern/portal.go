@@ -40,14 +40,14 @@ func Register(app *web.App, svc *Service, site SiteFunc) (*Handlers, error) {
 	}
 	h := &Handlers{app: app, svc: svc, site: site}
 	app.Handle("GET /o/{slug}/mailbox", auth.Public, h.form(Mailbox), web.Summary("领导信箱：写信"))
-	app.Handle("POST /o/{slug}/mailbox", auth.Public, h.post(Mailbox), web.Summary("领导信箱：提交来信"))
+	app.Handle("POST /o/{slug}/mailbox", auth.Public, h.post(Mailbox), web.Summary("领导信箱：提交来信"), web.Upload())
 	app.Handle("GET /o/{slug}/board", auth.Public, h.form(Board), web.Summary("留言板"))
-	app.Handle("POST /o/{slug}/board", auth.Public, h.post(Board), web.Summary("留言板：提交留言"))
+	app.Handle("POST /o/{slug}/board", auth.Public, h.post(Board), web.Summary("留言板：提交留言"), web.Upload())
 	app.Handle("GET /o/{slug}/letters", auth.Public, h.list(Mailbox), web.Summary("领导信箱：公开的来信和答复"))
 	app.Handle("GET /o/{slug}/letters/{number}", auth.Public, h.one, web.Summary("一件公开的来信或留言"))
 	app.Handle("GET /o/{slug}/concerns/stats", auth.Public, h.stats, web.Summary("互动交流统计"))
 	app.Handle("GET /report-error", auth.Public, h.errorForm, web.Summary("我为政府网站找错"))
-	app.Handle("POST /report-error", auth.Public, h.errorPost, web.Summary("我为政府网站找错：提交"))
+	app.Handle("POST /report-error", auth.Public, h.errorPost, web.Summary("我为政府网站找错：提交"), web.Upload())
 	app.Handle("GET /concern/status", auth.Public, h.lookupForm, web.Summary("来信查询"))
 	app.Handle("POST /concern/status", auth.Public, h.lookup, web.Summary("凭编号和查询码查询来信"))
 	h.registerConsole()
@@ -86,7 +86,7 @@ type formData struct {
 	Action     string
 }
 
-var fieldOrder = []string{"_ft", "leader", "category", "subject", "body", "page_url", "name", "phone", "email"}
+var fieldOrder = []string{"_ft", "leader", "category", "subject", "body", "page_url", "attachment", "name", "phone", "email"}
 
 func (h *Handlers) formData(r *http.Request, a AgencyRef, ch Channel) formData {
 	d := formData{Agency: a, Channel: ch, Token: h.app.Guard.Token(formName), Categories: []web.Option{{Value: "", Label: "请选择"}}}
@@ -170,7 +170,19 @@ func (h *Handlers) submit(w http.ResponseWriter, r *http.Request, a AgencyRef, c
 		fail(http.StatusBadRequest, map[string]string{"_ft": apperr.MessageOf(err)})
 		return
 	}
-	c, code, err := h.svc.Submit(r.Context(), a.ID, letterFromForm(r, ch), web.ClientIP(r.Context()))
+	var files []Upload
+	if r.MultipartForm != nil {
+		if fhs := r.MultipartForm.File["attachment"]; len(fhs) > 0 && fhs[0].Size > 0 {
+			f, err := fhs[0].Open()
+			if err != nil {
+				fail(http.StatusBadRequest, map[string]string{"attachment": "上传的文件无法读取，请重新选择。"})
+				return
+			}
+			defer f.Close()
+			files = append(files, Upload{Name: fhs[0].Filename, Reader: f})
+		}
+	}
+	c, code, err := h.svc.Submit(r.Context(), a.ID, letterFromForm(r, ch), web.ClientIP(r.Context()), files...)
 	if err != nil {
 		if f := apperr.FieldsOf(err); f != nil {
 			fail(http.StatusUnprocessableEntity, f)

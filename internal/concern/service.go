@@ -3,6 +3,7 @@ package concern
 import (
 	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/gongkai/gongkai/internal/apperr"
 	"github.com/gongkai/gongkai/internal/audit"
 	"github.com/gongkai/gongkai/internal/auth"
+	"github.com/gongkai/gongkai/internal/blob"
 	"github.com/gongkai/gongkai/internal/calendar"
 	"github.com/gongkai/gongkai/internal/civil"
 	"github.com/gongkai/gongkai/internal/db"
@@ -36,6 +38,7 @@ type Deps struct {
 	DB       *db.DB
 	Calendar *calendar.Service
 	Limiter  *ratelimit.Limiter
+	Blobs    blob.Store
 	Agencies AgencyDirectory
 	// Host is the portal's host name (site-error reports must name a page
 	// of this site).
@@ -129,10 +132,20 @@ func newCode() string { return querycode.New() }
 
 func hashCode(number, code string) string { return querycode.Hash("concern", number, code) }
 
+// Upload is a file sent with a letter.
+type Upload struct {
+	Name   string
+	Reader io.Reader
+}
+
+// MaxAttachment bounds a file sent with a letter.
+const MaxAttachment = 10 << 20
+
 // Submit files a letter from a public form and returns the case and its
 // query code (shown once). The case is routed by the agency's rules and
-// its reply period starts on the day it arrives.
-func (s *Service) Submit(ctx context.Context, agencyID int64, l Letter, ip string) (*Case, string, error) {
+// its reply period starts on the day it arrives. A picture or PDF sent
+// with it (optional) is stored before the case commits.
+func (s *Service) Submit(ctx context.Context, agencyID int64, l Letter, ip string, files ...Upload) (*Case, string, error) {
 	if l.Channel != Mailbox && l.Channel != Board && l.Channel != SiteError {
 		return nil, "", apperr.Invalidf("渠道无效。")
 	}
@@ -156,6 +169,21 @@ func (s *Service) Submit(ctx context.Context, agencyID int64, l Letter, ip strin
 				return nil, "", apperr.New(apperr.RateLimited, "同一联系电话今日提交的留言已达上限，请明日再提交。")
 			}
 		}
+	}
+	var ups []blob.Upload
+	for _, f := range files {
+		up, err := blob.Ingest(ctx, s.Blobs, f.Name, f.Reader, MaxAttachment)
+		if err == nil && up.Kind != blob.PDF && up.Kind != blob.JPEG && up.Kind != blob.PNG {
+			s.Blobs.Delete(context.WithoutCancel(ctx), up.Key)
+			err = apperr.Invalidf("只接受 PDF、JPG 或 PNG 格式的附件。")
+		}
+		if err != nil {
+			for _, u := range ups {
+				s.Blobs.Delete(context.WithoutCancel(ctx), u.Key)
+			}
+			return nil, "", apperr.FieldErrors(map[string]string{"attachment": apperr.MessageOf(err)})
+		}
+		ups = append(ups, up)
 	}
 	if l.Channel != Mailbox {
 		l.Leader = ""
@@ -193,6 +221,15 @@ func (s *Service) Submit(ctx context.Context, agencyID int64, l Letter, ip strin
 		if _, err := tx.ExecContext(ctx, "UPDATE concerns SET due_on = $1 WHERE id = $2", c.DueOn, c.ID); err != nil {
 			return err
 		}
+		for _, up := range ups {
+			attID, err := blob.InsertAttachment(ctx, tx, up.Attachment(agencyID, "concern", 0))
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, "INSERT INTO concern_files (concern_id, attachment_id, created_at) VALUES ($1, $2, $3)", c.ID, attID, db.Now()); err != nil {
+				return err
+			}
+		}
 		note := l.Channel.Label()
 		if c.DivisionID != 0 {
 			note += "；按分办规则自动分办"
@@ -204,9 +241,82 @@ func (s *Service) Submit(ctx context.Context, agencyID int64, l Letter, ip strin
 			ObjectType: "concern", ObjectID: c.Number, Summary: l.Channel.Label() + "：" + c.Number})
 	})
 	if err != nil {
+		for _, u := range ups {
+			s.Blobs.Delete(context.WithoutCancel(ctx), u.Key)
+		}
 		return nil, "", err
 	}
 	return c, code, nil
+}
+
+// File is a file sent with a letter.
+type File struct {
+	ID           int64
+	AttachmentID int64
+	Name         string
+	ContentType  string
+	Size         int64
+}
+
+func listFiles(ctx context.Context, q db.Querier, id int64) ([]File, error) {
+	rows, err := q.QueryContext(ctx, `SELECT f.id, f.attachment_id, a.file_name, a.content_type, a.size
+		FROM concern_files f JOIN attachments a ON a.id = f.attachment_id WHERE f.concern_id = $1 ORDER BY f.id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []File
+	for rows.Next() {
+		var f File
+		if err := rows.Scan(&f.ID, &f.AttachmentID, &f.Name, &f.ContentType, &f.Size); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// Files lists the files of a case p may see.
+func (s *Service) Files(ctx context.Context, p *auth.Principal, id int64) ([]File, error) {
+	if _, err := s.Get(ctx, p, id); err != nil {
+		return nil, err
+	}
+	return listFiles(ctx, s.DB.R, id)
+}
+
+// OpenFile opens a file of a case for p; every download is audited.
+func (s *Service) OpenFile(ctx context.Context, p *auth.Principal, id, fileID int64) (File, io.ReadCloser, error) {
+	c, err := s.Get(ctx, p, id)
+	if err != nil {
+		return File{}, nil, err
+	}
+	files, err := listFiles(ctx, s.DB.R, id)
+	if err != nil {
+		return File{}, nil, err
+	}
+	for _, f := range files {
+		if f.ID != fileID {
+			continue
+		}
+		att, err := blob.GetAttachment(ctx, s.DB.R, c.AgencyID, f.AttachmentID)
+		if err != nil {
+			return File{}, nil, err
+		}
+		rc, err := s.Blobs.Open(ctx, att.Key)
+		if err != nil {
+			return File{}, nil, err
+		}
+		err = s.DB.Tx(ctx, func(tx db.Tx) error {
+			return audit.Record(ctx, tx, p.Actor(), audit.Event{AgencyID: c.AgencyID, Action: "concern.file.download",
+				ObjectType: "concern", ObjectID: c.Number, Summary: "下载来信 " + c.Number + " 的附件：" + f.Name})
+		})
+		if err != nil {
+			rc.Close()
+			return File{}, nil, err
+		}
+		return f, rc, nil
+	}
+	return File{}, nil, apperr.NotFoundf("没有这个文件。")
 }
 
 // Lookup finds a case by its number and query code (the writer's status page).

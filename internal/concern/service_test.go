@@ -1,6 +1,7 @@
 package concern_test
 
 import (
+	"bytes"
 	"context"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/gongkai/gongkai/internal/agency"
 	"github.com/gongkai/gongkai/internal/apperr"
 	"github.com/gongkai/gongkai/internal/auth"
+	"github.com/gongkai/gongkai/internal/blob"
 	"github.com/gongkai/gongkai/internal/calendar"
 	"github.com/gongkai/gongkai/internal/civil"
 	"github.com/gongkai/gongkai/internal/concern"
@@ -86,7 +88,11 @@ func setup(t *testing.T, d *db.DB) *fixture {
 	if _, err := cal.Seed(ctx); err != nil {
 		t.Fatal(err)
 	}
-	f.svc = concern.NewService(concern.Deps{DB: d, Calendar: cal, Limiter: ratelimit.New(d, f.clock.Now),
+	blobs, err := blob.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc = concern.NewService(concern.Deps{DB: d, Calendar: cal, Limiter: ratelimit.New(d, f.clock.Now), Blobs: blobs,
 		Agencies: &directory{[]concern.AgencyRef{f.a, f.b}}, Host: "gongkai.test", Now: f.clock.Now})
 	f.handler = principal(a.ID, "handler", auth.Handler)
 	f.head = principal(a.ID, "head", auth.Approver)
@@ -374,6 +380,42 @@ func TestStatistics(t *testing.T) {
 		}
 		if st.Months[10].Received != 3 || st.Months[10].Replied != 2 || st.Total.Received != 3 {
 			t.Errorf("months: %+v total %+v", st.Months[10], st.Total)
+		}
+	})
+}
+
+var png = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+
+// A picture sent with a letter is kept for staff (downloads audited) and
+// never published; anything but a picture or PDF is refused.
+func TestAttachments(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		l := letter(concern.Board)
+		if _, _, err := f.svc.Submit(ctx, f.a.ID, l, "203.0.113.9", concern.Upload{Name: "x.png", Reader: strings.NewReader("<script>")}); apperr.FieldsOf(err)["attachment"] == "" {
+			t.Errorf("a disguised file: %v", err)
+		}
+		c, _, err := f.svc.Submit(ctx, f.a.ID, l, "203.0.113.9", concern.Upload{Name: "../../现场照片.png", Reader: bytes.NewReader(png)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		files, err := f.svc.Files(ctx, f.handler, c.ID)
+		if err != nil || len(files) != 1 || strings.Contains(files[0].Name, "/") {
+			t.Fatalf("files: %+v %v", files, err)
+		}
+		_, rc, err := f.svc.OpenFile(ctx, f.handler, c.ID, files[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc.Close()
+		if _, _, err := f.svc.OpenFile(ctx, f.handlerB, c.ID, files[0].ID); err == nil {
+			t.Error("another agency opened the file")
+		}
+		var n int
+		d.R.QueryRow("SELECT count(*) FROM audit_entries WHERE action = 'concern.file.download'").Scan(&n)
+		if n != 1 {
+			t.Errorf("%d audited downloads", n)
 		}
 	})
 }

@@ -81,3 +81,12 @@ CREATE TABLE concern_events (
     note          TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX concern_events_concern ON concern_events(concern_id, id);
+
+-- Pictures or PDFs a writer sent with a letter (never shown publicly).
+CREATE TABLE concern_files (
+    id             INTEGER PRIMARY KEY,
+    concern_id     INTEGER NOT NULL REFERENCES concerns(id) ON DELETE CASCADE,
+    attachment_id  INTEGER NOT NULL REFERENCES attachments(id),
+    created_at     TIMESTAMP NOT NULL
+);
+CREATE INDEX concern_files_concern ON concern_files(concern_id);
