@@ -123,9 +123,10 @@ func (s *Service) UpdateSettings(ctx context.Context, p *auth.Principal, in Sett
 
 // Public form limits.
 var (
-	PostsPerIP      = ratelimit.Rule{Max: 10, Window: time.Hour}
-	PostsPerContact = ratelimit.Rule{Max: 5, Window: 24 * time.Hour}
-	LookupsPerIP    = ratelimit.Rule{Max: 20, Window: 15 * time.Minute}
+	PostsPerIP       = ratelimit.Rule{Max: 10, Window: time.Hour}
+	PostsPerContact  = ratelimit.Rule{Max: 5, Window: 24 * time.Hour}
+	LookupsPerIP     = ratelimit.Rule{Max: 20, Window: 15 * time.Minute}
+	LookupsPerNumber = ratelimit.Rule{Max: 5, Window: 15 * time.Minute}
 )
 
 func newCode() string { return querycode.New() }
@@ -326,10 +327,15 @@ func (s *Service) Lookup(ctx context.Context, number, code, ip string) (*Case, e
 		return nil, apperr.FieldErrors(map[string]string{"number": "请填写编号和查询码。"})
 	}
 	if s.Limiter != nil {
-		if over, _, err := s.Limiter.Exceeded(ctx, "concern.lookup:"+ip, LookupsPerIP); err != nil {
-			return nil, err
-		} else if over {
-			return nil, apperr.New(apperr.RateLimited, "查询码错误次数过多，查询已暂时锁定，请 15 分钟后再试。")
+		for _, k := range []struct {
+			key  string
+			rule ratelimit.Rule
+		}{{"concern.lookup:" + ip, LookupsPerIP}, {"concern.lookup.number:" + number, LookupsPerNumber}} {
+			if over, _, err := s.Limiter.Exceeded(ctx, k.key, k.rule); err != nil {
+				return nil, err
+			} else if over {
+				return nil, apperr.New(apperr.RateLimited, "查询码错误次数过多，查询已暂时锁定，请 15 分钟后再试。")
+			}
 		}
 	}
 	c, err := getCaseByNumber(ctx, s.DB.R, number)
@@ -338,6 +344,7 @@ func (s *Service) Lookup(ctx context.Context, number, code, ip string) (*Case, e
 	}
 	if s.Limiter != nil {
 		s.Limiter.Hit(ctx, "concern.lookup:"+ip, LookupsPerIP)
+		s.Limiter.Hit(ctx, "concern.lookup.number:"+number, LookupsPerNumber)
 	}
 	return nil, apperr.FieldErrors(map[string]string{"number": "编号或查询码不正确。"})
 }

@@ -147,6 +147,14 @@ func TestMailboxJourney(t *testing.T) {
 		if _, err := f.svc.Lookup(ctx, c.Number, "WRONG", "203.0.113.9"); !apperr.Is(err, apperr.Invalid) {
 			t.Errorf("wrong code: %v", err)
 		}
+		// Wrong codes from many addresses lock the number, then even the right code waits.
+		for i := 0; i < concern.LookupsPerNumber.Max; i++ {
+			f.svc.Lookup(ctx, c.Number, "WRONG", "198.51.100."+strconv.Itoa(i))
+		}
+		if _, err := f.svc.Lookup(ctx, c.Number, code, "192.0.2.1"); !apperr.Is(err, apperr.RateLimited) {
+			t.Errorf("right code after the number was locked: %v", err)
+		}
+		f.clock.t = f.clock.t.Add(16 * time.Minute)
 		f.do(t, f.handler, c.ID, concern.Command{Action: concern.ActDraft, Draft: "感谢您的建议。我局将会同有关场所研究。"})
 		if _, err := f.svc.Do(ctx, f.handler, c.ID, concern.Command{Action: concern.ActApprove, Publish: true}); err == nil {
 			t.Error("a handler approved a reply")
