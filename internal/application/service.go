@@ -20,6 +20,7 @@ import (
 	"github.com/gongkai/gongkai/internal/db"
 	"github.com/gongkai/gongkai/internal/querycode"
 	"github.com/gongkai/gongkai/internal/ratelimit"
+	"github.com/gongkai/gongkai/internal/web"
 )
 
 // AgencyRef is what applications need to know of an agency.
@@ -62,7 +63,7 @@ type LogSMS struct{ Logger *slog.Logger }
 // Send logs the message with the phone number masked.
 func (l LogSMS) Send(ctx context.Context, phone, text string) error {
 	if l.Logger != nil {
-		l.Logger.InfoContext(ctx, "sms (not sent: no gateway configured)", "to", maskPhone(phone), "text", text)
+		l.Logger.InfoContext(ctx, "sms (not sent: no gateway configured)", "to", web.MaskPhone(phone), "text", text)
 	}
 	return nil
 }
@@ -322,9 +323,9 @@ func (s *Service) openAttachment(ctx context.Context, agencyID, attID int64) (io
 // Masked returns the applicant with the name, numbers and address masked.
 func (a Applicant) Masked() Applicant {
 	m := a
-	m.Name = maskName(a.Name)
+	m.Name = web.MaskName(a.Name)
 	m.IDNumber = maskMiddle(a.IDNumber, 3, 4)
-	m.Phone = maskPhone(a.Phone)
+	m.Phone = web.MaskPhone(a.Phone)
 	if a.Email != "" {
 		user, domain, _ := strings.Cut(a.Email, "@")
 		m.Email = maskMiddle(user, 1, 0) + "@" + domain
@@ -332,28 +333,8 @@ func (a Applicant) Masked() Applicant {
 	if a.Address != "" {
 		m.Address = "（已隐去）"
 	}
-	m.Contact = maskName(a.Contact)
+	m.Contact = web.MaskName(a.Contact)
 	return m
-}
-
-func maskName(s string) string {
-	r := []rune(s)
-	switch {
-	case len(r) == 0:
-		return ""
-	case len(r) == 1:
-		return "*"
-	case len(r) <= 3:
-		return string(r[0]) + strings.Repeat("*", len(r)-1)
-	}
-	return string(r[:2]) + strings.Repeat("*", len(r)-3) + string(r[len(r)-1])
-}
-
-func maskPhone(s string) string {
-	if len(s) >= 7 {
-		return maskMiddle(s, 3, 4)
-	}
-	return strings.Repeat("*", len(s))
 }
 
 func maskMiddle(s string, head, tail int) string {

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gongkai/gongkai/internal/civil"
+	"github.com/gongkai/gongkai/internal/web"
 )
 
 // Channel is where a case came from.
@@ -224,16 +225,13 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// MaskName keeps the first character of a name (张*, 欧阳**).
+// MaskName is the writer's name as public pages show it: the family name
+// only (web.MaskName: 张*, 欧阳**), or 匿名 when none was given.
 func MaskName(name string) string {
-	r := []rune(strings.TrimSpace(name))
-	switch len(r) {
-	case 0:
-		return "匿名"
-	case 1:
-		return string(r) + "*"
+	if m := web.MaskName(name); m != "" {
+		return m
 	}
-	return string(r[:1]) + strings.Repeat("*", len(r)-1)
+	return "匿名"
 }
 
 // Case is one letter, message or report.

@@ -19,6 +19,7 @@ import (
 	"github.com/gongkai/gongkai/internal/querycode"
 	"github.com/gongkai/gongkai/internal/ratelimit"
 	"github.com/gongkai/gongkai/internal/sensitive"
+	"github.com/gongkai/gongkai/internal/web"
 )
 
 // AgencyRef is what concerns need to know of an agency.
@@ -426,7 +427,7 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id int64) (*Case, 
 	if !canSee(p, c) {
 		return nil, errNone
 	}
-	c.Name, c.Phone, c.Email = MaskName(c.Name), maskContact(c.Phone), maskContact(c.Email)
+	c.Name, c.Phone, c.Email = MaskName(c.Name), web.MaskPhone(c.Phone), maskContact(c.Email)
 	return c, nil
 }
 
