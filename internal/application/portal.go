@@ -10,7 +10,6 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -526,11 +525,7 @@ func (h *Handlers) applicantFile(w http.ResponseWriter, r *http.Request) {
 }
 
 func serveFile(w http.ResponseWriter, f File, rc io.Reader) {
-	w.Header().Set("Content-Type", f.ContentType)
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("Content-Length", strconv.FormatInt(f.Size, 10))
-	io.Copy(w, rc)
+	web.ServeDownload(w, f.Name, f.ContentType, f.Size, rc)
 }
 
 // LetterView is a letter as the printable page and the PDF show it.
@@ -617,8 +612,5 @@ func (h *Handlers) letterPDF(w http.ResponseWriter, r *http.Request, a *Applicat
 		h.app.ErrorPage(w, r, http.StatusServiceUnavailable, "PDF 暂时无法生成，请稍后再试，或使用答复书页面的打印功能。")
 		return
 	}
-	noStore(w)
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "答复书-" + a.Number + ".pdf"}))
-	w.Write(out)
+	web.ServeDownload(w, "答复书-"+a.Number+".pdf", "application/pdf", int64(len(out)), bytes.NewReader(out))
 }

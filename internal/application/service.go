@@ -313,11 +313,8 @@ func (s *Service) OpenFile(ctx context.Context, p *auth.Principal, id, fileID in
 }
 
 func (s *Service) openAttachment(ctx context.Context, agencyID, attID int64) (io.ReadCloser, error) {
-	att, err := blob.GetAttachment(ctx, s.DB.R, agencyID, attID)
-	if err != nil {
-		return nil, err
-	}
-	return s.Blobs.Open(ctx, att.Key)
+	_, rc, err := blob.OpenAttachment(ctx, s.DB.R, s.Blobs, agencyID, attID)
+	return rc, err
 }
 
 // Masked returns the applicant with the name, numbers and address masked.

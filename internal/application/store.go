@@ -148,12 +148,9 @@ func getAppByNumber(ctx context.Context, q db.Querier, number string) (*Applicat
 
 // nextNumber allocates the next application number of year: 2026-000001.
 func nextNumber(ctx context.Context, tx db.Tx, year int) (string, error) {
-	var seq int
-	err := tx.QueryRowContext(ctx, `INSERT INTO application_counters (year, next_seq) VALUES ($1, 2)
-		ON CONFLICT (year) DO UPDATE SET next_seq = application_counters.next_seq + 1
-		RETURNING next_seq - 1`, year).Scan(&seq)
+	seq, err := db.NextInYear(ctx, tx, "application_counters", year)
 	if err != nil {
-		return "", fmt.Errorf("application: number: %w", err)
+		return "", err
 	}
 	return fmt.Sprintf("%d-%06d", year, seq), nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -199,4 +200,17 @@ func referencedKeys(ctx context.Context, q db.Querier, keys []string) (map[strin
 		known[k] = true
 	}
 	return known, rows.Err()
+}
+
+// OpenAttachment opens the bytes of an agency's attachment row.
+func OpenAttachment(ctx context.Context, q db.Querier, s Store, agencyID, id int64) (Attachment, io.ReadCloser, error) {
+	a, err := GetAttachment(ctx, q, agencyID, id)
+	if err != nil {
+		return Attachment{}, nil, err
+	}
+	rc, err := s.Open(ctx, a.Key)
+	if err != nil {
+		return Attachment{}, nil, err
+	}
+	return a, rc, nil
 }

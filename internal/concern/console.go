@@ -2,8 +2,6 @@ package concern
 
 import (
 	"encoding/json"
-	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -538,8 +536,5 @@ func (h *Handlers) consoleFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer rc.Close()
-	w.Header().Set("Content-Type", f.ContentType)
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
-	w.Header().Set("Cache-Control", "private, no-store")
-	io.Copy(w, rc)
+	web.ServeDownload(w, f.Name, f.ContentType, f.Size, rc)
 }

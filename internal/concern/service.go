@@ -300,11 +300,7 @@ func (s *Service) OpenFile(ctx context.Context, p *auth.Principal, id, fileID in
 		if f.ID != fileID {
 			continue
 		}
-		att, err := blob.GetAttachment(ctx, s.DB.R, c.AgencyID, f.AttachmentID)
-		if err != nil {
-			return File{}, nil, err
-		}
-		rc, err := s.Blobs.Open(ctx, att.Key)
+		_, rc, err := blob.OpenAttachment(ctx, s.DB.R, s.Blobs, c.AgencyID, f.AttachmentID)
 		if err != nil {
 			return File{}, nil, err
 		}

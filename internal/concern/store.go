@@ -58,12 +58,9 @@ func getCaseByNumber(ctx context.Context, q db.Querier, number string) (*Case, e
 }
 
 func nextNumber(ctx context.Context, tx db.Tx, year int) (string, error) {
-	var seq int
-	err := tx.QueryRowContext(ctx, `INSERT INTO concern_counters (year, next_seq) VALUES ($1, 2)
-		ON CONFLICT (year) DO UPDATE SET next_seq = concern_counters.next_seq + 1
-		RETURNING next_seq - 1`, year).Scan(&seq)
+	seq, err := db.NextInYear(ctx, tx, "concern_counters", year)
 	if err != nil {
-		return "", fmt.Errorf("concern: number: %w", err)
+		return "", err
 	}
 	return fmt.Sprintf("X%d-%06d", year, seq), nil
 }

@@ -295,3 +295,17 @@ func (d *DB) Optimize(ctx context.Context) error {
 	}
 	return nil
 }
+
+// NextInYear takes the next number of a year from a counter table (columns
+// year, next_seq) inside tx: 1, 2, 3 …, never reused, safe with concurrent
+// transactions on both databases. table is a constant of the caller.
+func NextInYear(ctx context.Context, tx Tx, table string, year int) (int, error) {
+	var seq int
+	err := tx.QueryRowContext(ctx, `INSERT INTO `+table+` (year, next_seq) VALUES ($1, 2)
+		ON CONFLICT (year) DO UPDATE SET next_seq = `+table+`.next_seq + 1
+		RETURNING next_seq - 1`, year).Scan(&seq)
+	if err != nil {
+		return 0, fmt.Errorf("next number of %s: %w", table, err)
+	}
+	return seq, nil
+}

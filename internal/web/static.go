@@ -6,10 +6,12 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"io"
 	"io/fs"
 	"mime"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -95,4 +97,18 @@ func (a *App) serveStatic(w http.ResponseWriter, r *http.Request) {
 		body = as.gz
 	}
 	http.ServeContent(w, r, "", startTime, bytes.NewReader(body))
+}
+
+// ServeDownload sends a private file for download (no caching by the
+// browser or proxies), with its name in the Content-Disposition; size < 0
+// leaves the length to the transfer.
+func ServeDownload(w http.ResponseWriter, name, contentType string, size int64, body io.Reader) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "private, no-store")
+	if size >= 0 {
+		w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	}
+	io.Copy(w, body)
 }
