@@ -6,11 +6,11 @@ package application
 
 import (
 	"regexp"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/gongkai/gongkai/internal/pii"
+	"github.com/gongkai/gongkai/internal/web"
 )
 
 // ApplicantType is the applicant column of annual-report table three:
@@ -195,7 +195,6 @@ const (
 	maxIDNumber    = 40
 	maxContact     = 50
 	maxPhone       = 30
-	maxEmail       = 254
 	maxAddress     = 200
 	maxTitle       = 200
 	maxDocNumber   = 100
@@ -205,8 +204,6 @@ const (
 )
 
 var (
-	phoneRE    = regexp.MustCompile(`^(\+?86[- ]?)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$`)
-	emailRE    = regexp.MustCompile(`^[^@\s<>"'(),;:\\]+@[^@\s<>"'(),;:\\]+\.[^@\s<>"'(),;:\\]+$`)
 	postcodeRE = regexp.MustCompile(`^\d{6}$`)
 	passportRE = regexp.MustCompile(`^[A-Z0-9]{5,20}$`)
 )
@@ -247,28 +244,10 @@ func NormalizePhone(s string) string {
 	return b.String()
 }
 
-// hostile reports text that must not be stored: control characters other
-// than tab and newlines.
-func hostile(s string) bool {
-	for _, r := range s {
-		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f {
-			return true
-		}
-	}
-	return false
-}
+func hostile(s string) bool { return web.Unreadable(s) }
 
 func checkText(fields map[string]string, key, label, v string, required bool, max int) {
-	switch {
-	case strings.TrimSpace(v) == "":
-		if required {
-			fields[key] = "请填写" + label + "。"
-		}
-	case !utf8.ValidString(v) || hostile(v):
-		fields[key] = label + "含有无法识别的字符。"
-	case utf8.RuneCountInString(v) > max:
-		fields[key] = label + "不能超过 " + strconv.Itoa(max) + " 个字。"
-	}
+	web.CheckText(fields, key, label, v, required, max)
 }
 
 // Validate checks the applicant's details; errors are keyed by form field.
@@ -321,10 +300,10 @@ func (a *Applicant) Validate(fields map[string]string) {
 	switch {
 	case a.Phone == "":
 		fields["phone"] = "请填写联系电话。"
-	case !phoneRE.MatchString(a.Phone):
+	case !web.ValidPhone(a.Phone):
 		fields["phone"] = "联系电话格式不正确（手机号 11 位，或带区号的固定电话，如 021-12345678）。"
 	}
-	if a.Email != "" && (len(a.Email) > maxEmail || !emailRE.MatchString(a.Email)) {
+	if a.Email != "" && !web.ValidEmail(a.Email) {
 		fields["email"] = "电子邮箱格式不正确。"
 	}
 	checkText(fields, "address", "通信地址", a.Address, false, maxAddress)

@@ -6,8 +6,6 @@
 package concern
 
 import (
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -128,31 +126,12 @@ const (
 	maxURL     = 500
 )
 
-var (
-	phoneRE = regexp.MustCompile(`^(\+?86[- ]?)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$`)
-	emailRE = regexp.MustCompile(`^[^@\s<>"'(),;:\\]+@[^@\s<>"'(),;:\\]+\.[^@\s<>"'(),;:\\]+$`)
-)
+var ()
 
-func hostile(s string) bool {
-	for _, r := range s {
-		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f {
-			return true
-		}
-	}
-	return !utf8.ValidString(s)
-}
+func hostile(s string) bool { return web.Unreadable(s) }
 
 func checkText(fields map[string]string, key, label, v string, required bool, max int) {
-	switch {
-	case strings.TrimSpace(v) == "":
-		if required {
-			fields[key] = "请填写" + label + "。"
-		}
-	case hostile(v):
-		fields[key] = label + "含有无法识别的字符。"
-	case utf8.RuneCountInString(v) > max:
-		fields[key] = label + "不能超过 " + strconv.Itoa(max) + " 个字。"
-	}
+	web.CheckText(fields, key, label, v, required, max)
 }
 
 // Validate checks a letter against the channel's form (fields keyed by
@@ -171,10 +150,10 @@ func (l *Letter) Validate(leaders []Leader, baseHost string) map[string]string {
 	switch {
 	case l.Phone == "" && public:
 		fields["phone"] = "请填写联系电话，以便答复和核实。"
-	case l.Phone != "" && !phoneRE.MatchString(l.Phone):
+	case l.Phone != "" && !web.ValidPhone(l.Phone):
 		fields["phone"] = "联系电话格式不正确（手机号 11 位，或带区号的固定电话）。"
 	}
-	if l.Email != "" && (len(l.Email) > 254 || !emailRE.MatchString(l.Email)) {
+	if l.Email != "" && !web.ValidEmail(l.Email) {
 		fields["email"] = "电子邮箱格式不正确。"
 	}
 	if l.Category != "" && !contains(Categories, l.Category) {

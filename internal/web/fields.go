@@ -2,7 +2,10 @@ package web
 
 import (
 	"context"
+	"regexp"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/gongkai/gongkai/internal/db"
 )
@@ -88,3 +91,42 @@ func OptionRows(ctx context.Context, q db.Querier, first, query string, args ...
 	}
 	return out
 }
+
+// Unreadable reports text that must not be stored: invalid UTF-8, or
+// control characters other than tab and line breaks.
+func Unreadable(s string) bool {
+	for _, r := range s {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f {
+			return true
+		}
+	}
+	return !utf8.ValidString(s)
+}
+
+// CheckText puts a Chinese message for field key into fields when the value
+// is missing (and required), unreadable, or longer than max characters.
+func CheckText(fields map[string]string, key, label, v string, required bool, max int) {
+	switch {
+	case strings.TrimSpace(v) == "":
+		if required {
+			fields[key] = "请填写" + label + "。"
+		}
+	case Unreadable(v):
+		fields[key] = label + "含有无法识别的字符。"
+	case utf8.RuneCountInString(v) > max:
+		fields[key] = label + "不能超过 " + strconv.Itoa(max) + " 个字。"
+	}
+}
+
+var (
+	phoneRE = regexp.MustCompile(`^(\+?86[- ]?)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$`)
+	emailRE = regexp.MustCompile(`^[^@\s<>"'(),;:\\]+@[^@\s<>"'(),;:\\]+\.[^@\s<>"'(),;:\\]+$`)
+)
+
+// ValidPhone accepts a mainland mobile number (11 digits) or a fixed line
+// with its area code (021-12345678, with an optional extension).
+func ValidPhone(s string) bool { return phoneRE.MatchString(s) }
+
+// ValidEmail accepts an address of at most 254 bytes with no characters
+// that could break a mail header.
+func ValidEmail(s string) bool { return len(s) <= 254 && emailRE.MatchString(s) }
