@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gongkai/gongkai/internal/pii"
+	"github.com/gongkai/gongkai/internal/querycode"
 	"github.com/gongkai/gongkai/internal/web"
 )
 
@@ -208,26 +209,10 @@ var (
 	passportRE = regexp.MustCompile(`^[A-Z0-9]{5,20}$`)
 )
 
-// NormalizeID upper-cases an identity number and drops spaces and hyphens;
-// full-width letters and digits become ASCII.
-func NormalizeID(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r >= '０' && r <= '９':
-			r = r - '０' + '0'
-		case r >= 'Ａ' && r <= 'Ｚ':
-			r = r - 'Ａ' + 'A'
-		case r >= 'ａ' && r <= 'ｚ':
-			r = r - 'ａ' + 'a'
-		}
-		if r == ' ' || r == '-' || r == '\u3000' {
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return strings.ToUpper(b.String())
-}
+// NormalizeID reads an identity number as typed, the way a query code is
+// read: full-width letters and digits become ASCII, letters upper case,
+// spaces and hyphens go.
+func NormalizeID(s string) string { return querycode.Normalize(s) }
 
 // NormalizePhone drops spaces and full-width digits.
 func NormalizePhone(s string) string {
