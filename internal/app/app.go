@@ -154,7 +154,8 @@ func OpenCore(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 		Agencies: applicationAgencies{c.Agencies}, Logger: logger, BaseURL: cfg.BaseURL, Now: opts.Now,
 		PDF: &pdf.Renderer{Chromium: cfg.Chromium}, Drafts: proactiveDrafts{c}})
 	c.Concerns = concern.NewService(concern.Deps{DB: d, Calendar: c.Calendar, Limiter: c.Limiter, Blobs: c.Blobs, Agencies: concernAgencies{c.Agencies},
-		Host: hostOf(cfg.BaseURL), Now: opts.Now})
+		Host: hostOf(cfg.BaseURL), BaseURL: cfg.BaseURL, Now: opts.Now})
+	c.Concerns.ApplicationDocs, c.Concerns.Responses = topicApplications{c}, topicResponses{c}
 	return c, nil
 }
 
@@ -253,6 +254,7 @@ func (a *App) build(ctx context.Context) error {
 			{Label: "依申请公开", URL: "/console/applications", Perm: auth.ViewApplications, Section: "applications"},
 			{Label: "依申请公开设置", URL: "/console/applications/settings", Perm: auth.ManageApplicationSet, Section: "application-settings"},
 			{Label: "回应关切", URL: "/console/concerns", Perm: auth.ViewConcerns, Section: "concerns"},
+			{Label: "热点发现", URL: "/console/concerns/topics", Perm: auth.ViewConcerns, Section: "concern-topics"},
 			{Label: "回应关切设置", URL: "/console/concerns/settings", Perm: auth.ManageConcerns, Section: "concern-settings"},
 			{Label: "公开目录", URL: "/console/catalogue", Perm: auth.ManageCatalogue, Section: "catalogue"},
 			{Label: "政务公开设置", URL: "/console/disclosure/settings", Perm: auth.ManageCatalogue, Section: "disclosure-settings"},
@@ -420,6 +422,16 @@ func (a *App) registerJobs() {
 	})
 	a.Jobs.Daily("application.reminders", 8, 0, func(ctx context.Context) error {
 		_, err := a.Applications.SendReminders(ctx)
+		return err
+	})
+	// 热点发现: the clusters and rising terms are recomputed every hour;
+	// writers hear of a published response within minutes.
+	a.Jobs.Every("concern.topics", time.Hour, func(ctx context.Context) error {
+		_, err := a.Concerns.ComputeAllTopics(ctx)
+		return err
+	})
+	a.Jobs.Every("concern.topic_responses", 5*time.Minute, func(ctx context.Context) error {
+		_, err := a.Concerns.LinkResponses(ctx, 0)
 		return err
 	})
 	a.Jobs.Daily("blob.orphans", 3, 50, func(ctx context.Context) error {

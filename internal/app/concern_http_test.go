@@ -59,9 +59,22 @@ func TestConcernsHTTP(t *testing.T) {
 		path := "/console/concerns/" + strconv.FormatInt(id, 10)
 		handler := e.Client()
 		handler.Login("c.handler")
-		if r := handler.Get("/console/concerns"); !strings.Contains(r.Body, number) || strings.Contains(r.Body, "<script>alert") ||
-			!strings.Contains(r.Body, "依申请公开（按条例另行办理）：办理中") {
+		if r := handler.Get("/console/concerns"); strings.Contains(r.Body, "<script>alert") || !strings.Contains(r.Body, "依申请公开（按条例另行办理）：办理中") {
 			t.Fatalf("console list: %d", r.StatusCode)
+		}
+		// The list runs by reply deadline: the new letter, due last, is on
+		// the last page of the open mailbox letters.
+		for page := 1; ; page++ {
+			r := handler.Get("/console/concerns?view=open&channel=mailbox&page=" + strconv.Itoa(page))
+			if strings.Contains(r.Body, "<script>alert") {
+				t.Fatal("console list shows the subject's markup")
+			}
+			if strings.Contains(r.Body, number) {
+				break
+			}
+			if page == 30 || !strings.Contains(r.Body, "/console/concerns/") {
+				t.Fatalf("console list: %s not found", number)
+			}
 		}
 		step := func(c *apptest.Client, f url.Values) {
 			t.Helper()

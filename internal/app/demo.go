@@ -219,5 +219,8 @@ func (c *Core) LoadDemo(ctx context.Context) (creds []Credential, loaded bool, e
 	if err := c.loadDemoConcerns(ctx, ids["mzzj"], divisions["mzzj"], as("mzzj.handler"), as("mzzj.approver")); err != nil {
 		return nil, false, fmt.Errorf("demo concerns: %w", err)
 	}
+	if err := c.loadDemoTopics(ctx, ids["mzzj"], divisions["mzzj"]["宗教工作一处"], as("mzzj.handler"), as("mzzj.approver")); err != nil {
+		return nil, false, fmt.Errorf("demo topics: %w", err)
+	}
 	return creds, true, nil
 }

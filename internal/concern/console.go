@@ -114,6 +114,7 @@ type caseData struct {
 	Contact   bool
 	Today     civil.Date
 	CanReview bool
+	Response  *ResponseItem
 }
 
 var menuOrder = []Action{ActSign, ActAssign, ActDraft, ActSubmit, ActApprove, ActReturn, ActModerate, ActDelay, ActSendBack, ActSupervise,
@@ -139,7 +140,7 @@ func (h *Handlers) loadCase(w http.ResponseWriter, r *http.Request, contact bool
 		h.app.Error(w, r, err)
 		return nil, false
 	}
-	d := &caseData{C: c, Contact: contact, Today: h.svc.today(), CanReview: auth.Allowed(p, auth.ReviewConcerns)}
+	d := &caseData{C: c, Contact: contact, Today: h.svc.today(), CanReview: auth.Allowed(p, auth.ReviewConcerns), Response: h.svc.CaseResponse(r.Context(), c)}
 	if d.Files, err = listFiles(r.Context(), h.svc.DB.R, id); err != nil {
 		h.app.Error(w, r, err)
 		return nil, false
@@ -252,7 +253,7 @@ func (h *Handlers) consoleSettings(w http.ResponseWriter, r *http.Request) {
 	for _, l := range set.Leaders {
 		lines = append(lines, l.Label())
 	}
-	form := url.Values{"leaders": {strings.Join(lines, "\n")}, "sensitive_words": {set.SensitiveWords}}
+	form := url.Values{"leaders": {strings.Join(lines, "\n")}, "sensitive_words": {set.SensitiveWords}, "domain_terms": {set.DomainTerms}}
 	for _, c := range Channels {
 		form.Set("days_"+string(c), strconv.Itoa(set.DaysFor(c)))
 	}
@@ -293,7 +294,7 @@ func (h *Handlers) consoleSaveSettings(w http.ResponseWriter, r *http.Request) {
 		h.renderSettings(w, r, url.Values{}, web.Status(apperr.CodeOf(err)), map[string]string{"leaders": apperr.MessageOf(err)})
 		return
 	}
-	in := Settings{AgencyID: p.AgencyID, Days: map[Channel]int{}, SensitiveWords: r.PostFormValue("sensitive_words")}
+	in := Settings{AgencyID: p.AgencyID, Days: map[Channel]int{}, SensitiveWords: r.PostFormValue("sensitive_words"), DomainTerms: r.PostFormValue("domain_terms")}
 	fields := map[string]string{}
 	for _, line := range strings.Split(r.PostFormValue("leaders"), "\n") {
 		line = strings.TrimSpace(line)
@@ -513,7 +514,7 @@ func (h *Handlers) consoleSettingsWith(w http.ResponseWriter, r *http.Request, s
 	for _, l := range set.Leaders {
 		lines = append(lines, l.Label())
 	}
-	form := url.Values{"leaders": {strings.Join(lines, "\n")}, "sensitive_words": {set.SensitiveWords}}
+	form := url.Values{"leaders": {strings.Join(lines, "\n")}, "sensitive_words": {set.SensitiveWords}, "domain_terms": {set.DomainTerms}}
 	for _, c := range Channels {
 		form.Set("days_"+string(c), strconv.Itoa(set.DaysFor(c)))
 	}

@@ -113,6 +113,9 @@ type Letter struct {
 	// Consent: the writer agrees that the letter and its reply may be
 	// published (mailbox); board posts are public by nature.
 	Consent bool
+	// Notify: e-mail the writer when the agency publishes a response to
+	// letters on the same topic (needs Email).
+	Notify bool
 }
 
 // Categories offered on the forms (the routing rules key on them).
@@ -155,6 +158,8 @@ func (l *Letter) Validate(leaders []Leader, baseHost string) map[string]string {
 	}
 	if l.Email != "" && !web.ValidEmail(l.Email) {
 		fields["email"] = "电子邮箱格式不正确。"
+	} else if l.Notify && l.Email == "" {
+		fields["email"] = "选择接收回应通知时，请填写电子邮箱。"
 	}
 	if l.Category != "" && !contains(Categories, l.Category) {
 		fields["category"] = "请选择分类。"
@@ -237,10 +242,16 @@ type Case struct {
 	// ExternalID is the 12345 work-order number.
 	ExternalID string
 	MergedInto int64
-	CreatedBy  int64
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-	Version    int
+	// NotifyResponse: the writer asked for an e-mail when the agency
+	// publishes a response article on the topic of the letter.
+	NotifyResponse bool
+	// ResponseItemID is the published response article the case was
+	// linked to (hot-topic discovery), 0 none.
+	ResponseItemID int64
+	CreatedBy      int64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	Version        int
 }
 
 // PublicName is the writer's name as public pages show it.

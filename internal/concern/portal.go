@@ -51,6 +51,7 @@ func Register(app *web.App, svc *Service, site SiteFunc) (*Handlers, error) {
 	app.Handle("GET /concern/status", auth.Public, h.lookupForm, web.Summary("来信查询"))
 	app.Handle("POST /concern/status", auth.Public, h.lookup, web.Summary("凭编号和查询码查询来信"))
 	h.registerConsole()
+	h.registerTopics()
 	return h, nil
 }
 
@@ -132,7 +133,8 @@ func (h *Handlers) form(ch Channel) http.HandlerFunc {
 func letterFromForm(r *http.Request, ch Channel) Letter {
 	return Letter{Channel: ch, Leader: web.Field(r, "leader"), Category: web.Field(r, "category"), Subject: r.PostFormValue("subject"),
 		Body: r.PostFormValue("body"), PageURL: web.Field(r, "page_url"), Name: r.PostFormValue("name"), Phone: r.PostFormValue("phone"),
-		Email: r.PostFormValue("email"), Consent: r.PostFormValue("consent") == "1"}
+		Email: r.PostFormValue("email"), Consent: r.PostFormValue("consent") == "1",
+		Notify: r.PostFormValue("notify") == "1"}
 }
 
 func (h *Handlers) post(ch Channel) http.HandlerFunc {
@@ -343,6 +345,7 @@ func (h *Handlers) lookup(w http.ResponseWriter, r *http.Request) {
 	if c.State == Replied {
 		p.Reply = c.Reply // the writer sees the whole reply
 	}
+	p.Response = h.svc.CaseResponse(r.Context(), c)
 	v.Data = map[string]any{"C": c, "P": p}
 	h.app.Render.Page(w, r, http.StatusOK, "concern/portal_status", v)
 }

@@ -44,7 +44,14 @@ type Deps struct {
 	// Host is the portal's host name (site-error reports must name a page
 	// of this site).
 	Host string
-	Now  func() time.Time
+	// BaseURL is the portal's public address, for links in e-mails.
+	BaseURL string
+	// ApplicationDocs and Responses connect hot-topic discovery to the
+	// disclosure applications and to the information items (nil: topics
+	// are found among the concerns only, and cannot be answered).
+	ApplicationDocs ApplicationDocs
+	Responses       Responses
+	Now             func() time.Time
 }
 
 // Service is the rules of public concerns.
@@ -109,6 +116,9 @@ func (s *Service) UpdateSettings(ctx context.Context, p *auth.Principal, in Sett
 	}
 	if _, err := sensitive.ParseList(in.SensitiveWords); err != nil {
 		fields["sensitive_words"] = "敏感词有误：" + err.Error()
+	}
+	if msg := checkDomainTerms(in.DomainTerms); msg != "" {
+		fields["domain_terms"] = msg
 	}
 	if len(fields) > 0 {
 		return apperr.FieldErrors(fields)
@@ -194,7 +204,7 @@ func (s *Service) Submit(ctx context.Context, agencyID int64, l Letter, ip strin
 		l.Consent = true // a message board is public by nature
 	}
 	now := s.Now()
-	c := &Case{AgencyID: agencyID, State: Received, Letter: l, ReceivedAt: now.UTC(), ReceivedOn: civil.Of(now)}
+	c := &Case{AgencyID: agencyID, State: Received, Letter: l, ReceivedAt: now.UTC(), ReceivedOn: civil.Of(now), NotifyResponse: l.Notify}
 	if l.Channel == Board {
 		c.Moderation = ModPending
 	}
@@ -360,6 +370,9 @@ type Published struct {
 	Reply       string
 	RepliedOn   civil.Date
 	PublishedAt time.Time
+	// Response is the agency's published response article on the topic of
+	// the letter (hot-topic discovery), if any.
+	Response *ResponseItem
 }
 
 func published(c *Case) Published {
@@ -401,7 +414,9 @@ func (s *Service) PublicCase(ctx context.Context, agencyID int64, number string)
 	if err != nil || c.AgencyID != agencyID || !c.Published {
 		return Published{}, errNone
 	}
-	return published(c), nil
+	p := published(c)
+	p.Response = s.CaseResponse(ctx, c)
+	return p, nil
 }
 
 // ---------------------------------------------------------------- staff

@@ -62,7 +62,7 @@ func principal(agencyID int64, name string, roles ...auth.Role) *auth.Principal 
 	return &auth.Principal{Username: name, DisplayName: name, AgencyID: agencyID, Roles: roles, State: auth.StateActive}
 }
 
-func setup(t *testing.T, d *db.DB) *fixture {
+func setup(t testing.TB, d *db.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{clock: &clock{}}

@@ -15,7 +15,8 @@ import (
 const caseColumns = `id, agency_id, number, code_hash, channel, state, category, leader, subject, body, page_url,
 	writer_name, writer_phone, writer_email, consent_publish, moderation, division_id, handler_id,
 	received_at, received_on, due_on, reply_draft, reply, replied_on, published, published_at,
-	supervised, satisfaction, external_id, merged_into, created_by, created_at, updated_at, version`
+	supervised, satisfaction, external_id, merged_into, created_by, created_at, updated_at, version,
+	notify_response, COALESCE(response_item_id, 0)`
 
 func scanCase(row interface{ Scan(...any) error }) (*Case, error) {
 	var (
@@ -26,7 +27,8 @@ func scanCase(row interface{ Scan(...any) error }) (*Case, error) {
 	err := row.Scan(&c.ID, &c.AgencyID, &c.Number, &c.codeHash, &c.Channel, &c.State, &c.Category, &c.Leader, &c.Subject, &c.Body,
 		&c.PageURL, &c.Name, &c.Phone, &c.Email, &c.Consent, &c.Moderation, &div, &handler,
 		&c.ReceivedAt, &c.ReceivedOn, &c.DueOn, &c.ReplyDraft, &c.Reply, &c.RepliedOn, &c.Published, &publishedAt,
-		&c.Supervised, &c.Satisfaction, &c.ExternalID, &merged, &by, &c.CreatedAt, &c.UpdatedAt, &c.Version)
+		&c.Supervised, &c.Satisfaction, &c.ExternalID, &merged, &by, &c.CreatedAt, &c.UpdatedAt, &c.Version,
+		&c.NotifyResponse, &c.ResponseItemID)
 	if err != nil {
 		return nil, err
 	}
@@ -70,10 +72,10 @@ func insertCase(ctx context.Context, tx db.Tx, c *Case) error {
 	c.CreatedAt, c.UpdatedAt, c.Version = now, now, 1
 	return tx.QueryRowContext(ctx, `INSERT INTO concerns (agency_id, number, code_hash, channel, state, category, leader, subject, body,
 			page_url, writer_name, writer_phone, writer_email, consent_publish, moderation, division_id, received_at, received_on,
-			due_on, created_by, created_at, updated_at, version, external_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, 1, $22) RETURNING id`,
+			due_on, created_by, created_at, updated_at, version, external_id, notify_response)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, 1, $22, $23) RETURNING id`,
 		c.AgencyID, c.Number, c.codeHash, c.Channel, c.State, c.Category, c.Leader, c.Subject, c.Body, c.PageURL, c.Name, c.Phone,
-		c.Email, c.Consent, c.Moderation, nullID(c.DivisionID), c.ReceivedAt, c.ReceivedOn, c.DueOn, nullID(c.CreatedBy), now, c.ExternalID).Scan(&c.ID)
+		c.Email, c.Consent, c.Moderation, nullID(c.DivisionID), c.ReceivedAt, c.ReceivedOn, c.DueOn, nullID(c.CreatedBy), now, c.ExternalID, c.NotifyResponse).Scan(&c.ID)
 }
 
 func saveCase(ctx context.Context, tx db.Tx, c *Case) error {
@@ -137,6 +139,9 @@ type Settings struct {
 	Days map[Channel]int
 	// SensitiveWords are shown to moderators before anything is published.
 	SensitiveWords string
+	// DomainTerms are the agency's own words (one per line) that hot-topic
+	// discovery keeps whole when it segments messages.
+	DomainTerms string
 }
 
 // DaysFor returns the reply period of a channel.
@@ -150,8 +155,8 @@ func (s Settings) DaysFor(c Channel) int {
 func loadSettings(ctx context.Context, q db.Querier, agencyID int64) (Settings, error) {
 	s := Settings{AgencyID: agencyID, Days: map[Channel]int{}}
 	var leaders, days string
-	err := q.QueryRowContext(ctx, `SELECT leaders, deadlines, sensitive_words FROM concern_settings WHERE agency_id = $1`, agencyID).
-		Scan(&leaders, &days, &s.SensitiveWords)
+	err := q.QueryRowContext(ctx, `SELECT leaders, deadlines, sensitive_words, domain_terms FROM concern_settings WHERE agency_id = $1`, agencyID).
+		Scan(&leaders, &days, &s.SensitiveWords, &s.DomainTerms)
 	if err == sql.ErrNoRows {
 		return s, nil
 	}
@@ -169,11 +174,11 @@ func loadSettings(ctx context.Context, q db.Querier, agencyID int64) (Settings, 
 func saveSettings(ctx context.Context, tx db.Tx, s Settings) error {
 	leaders, _ := json.Marshal(s.Leaders)
 	days, _ := json.Marshal(s.Days)
-	_, err := tx.ExecContext(ctx, `INSERT INTO concern_settings (agency_id, leaders, deadlines, sensitive_words, updated_at)
-		VALUES ($1, $2, $3, $4, $5)
+	_, err := tx.ExecContext(ctx, `INSERT INTO concern_settings (agency_id, leaders, deadlines, sensitive_words, domain_terms, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (agency_id) DO UPDATE SET leaders = excluded.leaders, deadlines = excluded.deadlines,
-			sensitive_words = excluded.sensitive_words, updated_at = excluded.updated_at`,
-		s.AgencyID, string(leaders), string(days), s.SensitiveWords, db.Now())
+			sensitive_words = excluded.sensitive_words, domain_terms = excluded.domain_terms, updated_at = excluded.updated_at`,
+		s.AgencyID, string(leaders), string(days), s.SensitiveWords, s.DomainTerms, db.Now())
 	return err
 }
 

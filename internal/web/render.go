@@ -124,6 +124,7 @@ var flashMessages = map[string]string{
 	"loggedout": "您已安全退出。",
 	"revoked":   "令牌已吊销。",
 	"imported":  "已导入。",
+	"computed":  "已重新计算。",
 }
 
 // SetErrors records form errors (and lists them at the top of the form).
