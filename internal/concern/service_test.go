@@ -306,6 +306,8 @@ func TestLetterValidate(t *testing.T) {
 		{"no phone", func(l *concern.Letter) { l.Phone = "" }, "phone"},
 		{"bad email", func(l *concern.Letter) { l.Email = "x@y" }, "email"},
 		{"unknown category", func(l *concern.Letter) { l.Category = "<script>" }, "category"},
+		{"notify without e-mail", func(l *concern.Letter) { l.Notify = true }, "email"},
+		{"notify with e-mail", func(l *concern.Letter) { l.Notify, l.Email = true, "writer@example.com" }, ""},
 	} {
 		l := letter(concern.Mailbox)
 		tc.edit(&l)
