@@ -47,6 +47,13 @@ const (
 	ReviewConcerns Permission = "concerns.review"   // approve replies, publish, moderate the board
 	ManageConcerns Permission = "concerns.settings" // leaders, reply periods, routing rules
 	ImportHotline  Permission = "concerns.import"   // receive 12345 work orders, record new-media and phone/visit cases
+
+	// Major decisions (重大行政决策) and public consultations (征求意见).
+	ViewDecisions       Permission = "decisions.view"         // the decision catalogue and files in the console
+	ManageDecisions     Permission = "decisions.manage"       // catalogue entries, stages, hearings, documents
+	ManageConsultations Permission = "consultations.manage"   // drafts, periods, publication of consultations
+	ModerateComments    Permission = "consultations.moderate" // publish or withhold comments
+	AnswerComments      Permission = "consultations.answer"   // group comments, answer them, the feedback report
 )
 
 // grants says which roles hold each permission beyond Public/Authenticated.
@@ -74,6 +81,11 @@ var grants = map[Permission]Roles{
 	ReviewConcerns:       {Approver},
 	ManageConcerns:       {AgencyAdmin, Approver},
 	ImportHotline:        {Handler, Approver},
+	ViewDecisions:        {AgencyAdmin, Editor, Reviewer, Approver, Handler, Liaison},
+	ManageDecisions:      {AgencyAdmin, Editor, Approver},
+	ManageConsultations:  {AgencyAdmin, Editor, Approver},
+	ModerateComments:     {Editor, Reviewer, Approver},
+	AnswerComments:       {Editor, Approver, Handler, Liaison},
 }
 
 // Known reports whether p is a declared permission.
