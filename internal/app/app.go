@@ -36,7 +36,9 @@ import (
 	"github.com/gongkai/gongkai/internal/calendar"
 	"github.com/gongkai/gongkai/internal/concern"
 	"github.com/gongkai/gongkai/internal/config"
+	"github.com/gongkai/gongkai/internal/consultation"
 	"github.com/gongkai/gongkai/internal/db"
+	"github.com/gongkai/gongkai/internal/decision"
 	"github.com/gongkai/gongkai/internal/disclosure"
 	"github.com/gongkai/gongkai/internal/jobs"
 	"github.com/gongkai/gongkai/internal/notify"
@@ -54,18 +56,20 @@ var Version = "dev"
 // Core is the part of gongkai that operator commands need: the database and
 // the services, without HTTP.
 type Core struct {
-	Config       *config.Config
-	Logger       *slog.Logger
-	DB           *db.DB
-	Auth         *auth.Service
-	Agencies     *agency.Service
-	Calendar     *calendar.Service
-	Limiter      *ratelimit.Limiter
-	Blobs        blob.Store
-	Version      *web.DBVersion
-	Disclosure   *disclosure.Service
-	Applications *application.Service
-	Concerns     *concern.Service
+	Config        *config.Config
+	Logger        *slog.Logger
+	DB            *db.DB
+	Auth          *auth.Service
+	Agencies      *agency.Service
+	Calendar      *calendar.Service
+	Limiter       *ratelimit.Limiter
+	Blobs         blob.Store
+	Version       *web.DBVersion
+	Disclosure    *disclosure.Service
+	Applications  *application.Service
+	Concerns      *concern.Service
+	Decisions     *decision.Service
+	Consultations *consultation.Service
 	// keys are derived from the secret key (serving only): they sign the
 	// public forms' tokens and the applicant's status cookie, the same on
 	// every instance.
@@ -156,6 +160,11 @@ func OpenCore(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 	c.Concerns = concern.NewService(concern.Deps{DB: d, Calendar: c.Calendar, Limiter: c.Limiter, Blobs: c.Blobs, Agencies: concernAgencies{c.Agencies},
 		Host: hostOf(cfg.BaseURL), BaseURL: cfg.BaseURL, Now: opts.Now})
 	c.Concerns.ApplicationDocs, c.Concerns.Responses = topicApplications{c}, topicResponses{c}
+	c.Decisions = decision.NewService(decision.Deps{DB: d, Calendar: c.Calendar, Blobs: c.Blobs, Agencies: decisionAgencies{c.Agencies},
+		MaxUpload: cfg.MaxUploadBytes, Now: opts.Now})
+	c.Consultations = consultation.NewService(consultation.Deps{DB: d, Blobs: c.Blobs, Limiter: c.Limiter, Agencies: consultationAgencies{c.Agencies},
+		Decisions: consultationDecisions{c}, BaseURL: cfg.BaseURL, Now: opts.Now})
+	c.Decisions.Consultations = decisionConsultations{c.Consultations}
 	return c, nil
 }
 
@@ -256,6 +265,8 @@ func (a *App) build(ctx context.Context) error {
 			{Label: "回应关切", URL: "/console/concerns", Perm: auth.ViewConcerns, Section: "concerns"},
 			{Label: "热点发现", URL: "/console/concerns/topics", Perm: auth.ViewConcerns, Section: "concern-topics"},
 			{Label: "回应关切设置", URL: "/console/concerns/settings", Perm: auth.ManageConcerns, Section: "concern-settings"},
+			{Label: "重大行政决策", URL: "/console/decisions", Perm: auth.ViewDecisions, Section: "decisions"},
+			{Label: "征求意见", URL: "/console/consultations", Perm: auth.ViewDecisions, Section: "consultations"},
 			{Label: "公开目录", URL: "/console/catalogue", Perm: auth.ManageCatalogue, Section: "catalogue"},
 			{Label: "政务公开设置", URL: "/console/disclosure/settings", Perm: auth.ManageCatalogue, Section: "disclosure-settings"},
 			{Label: "单位设置", URL: "/console/agency", Perm: auth.ManageAgencySettings, Section: "agency"},
@@ -276,7 +287,7 @@ func (a *App) build(ctx context.Context) error {
 	// every cached page stale.
 	a.Pages = web.NewPageCache(versions{a.Version, a.Agencies}, cfg.PageCacheBytes)
 	a.registerPageMetrics()
-	if a.agencyHandlers, err = agency.Register(w, a.Agencies, []agency.PortalLink{{Label: "政府信息公开", Path: "gk/"}, {Label: "依申请公开", Path: "apply"}, {Label: "领导信箱", Path: "mailbox"}, {Label: "留言板", Path: "board"}}, a.Pages.Wrap); err != nil {
+	if a.agencyHandlers, err = agency.Register(w, a.Agencies, []agency.PortalLink{{Label: "政府信息公开", Path: "gk/"}, {Label: "依申请公开", Path: "apply"}, {Label: "领导信箱", Path: "mailbox"}, {Label: "留言板", Path: "board"}, {Label: "重大决策", Path: "decisions"}, {Label: "征求意见", Path: "consultations"}}, a.Pages.Wrap); err != nil {
 		return err
 	}
 	w.Sites = a.agencyHandlers.Site
@@ -287,9 +298,11 @@ func (a *App) build(ctx context.Context) error {
 		}
 		return w.Sites(r)
 	}
-	if _, err := disclosure.Register(w, a.Disclosure, site, a.Pages.Wrap); err != nil {
+	dh, err := disclosure.Register(w, a.Disclosure, site, a.Pages.Wrap)
+	if err != nil {
 		return err
 	}
+	dh.SitemapPages = a.sitemapPages
 	if _, err := application.Register(w, a.Applications, func(r *http.Request, agencyID int64) web.Site { return site(r, agencyID) }, a.keys.status); err != nil {
 		return err
 	}
@@ -298,6 +311,12 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	ch.Applications = a.applicationCounts
+	if _, err := decision.Register(w, a.Decisions, site); err != nil {
+		return err
+	}
+	if _, err := consultation.Register(w, a.Consultations, func(r *http.Request, agencyID int64) web.Site { return site(r, agencyID) }); err != nil {
+		return err
+	}
 	if a.staffHandlers, err = staff.Register(w, a.Auth, directory{a.Agencies}); err != nil {
 		return err
 	}
@@ -433,6 +452,15 @@ func (a *App) registerJobs() {
 	a.Jobs.Every("concern.topic_responses", 5*time.Minute, func(ctx context.Context) error {
 		_, err := a.Concerns.LinkResponses(ctx, 0)
 		return err
+	})
+	// Consultations close by themselves the day after their last day; near
+	// copies among the comments of the open ones are marked every hour.
+	a.Jobs.Every("consultation.close", 5*time.Minute, func(ctx context.Context) error {
+		_, err := a.Consultations.CloseDue(ctx)
+		return err
+	})
+	a.Jobs.Every("consultation.analyze", time.Hour, func(ctx context.Context) error {
+		return a.Consultations.AnalyzeOpen(ctx)
 	})
 	a.Jobs.Daily("blob.orphans", 3, 50, func(ctx context.Context) error {
 		_, err := blob.DeleteOrphans(ctx, a.DB, a.Blobs, 24*time.Hour)

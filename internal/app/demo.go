@@ -222,5 +222,11 @@ func (c *Core) LoadDemo(ctx context.Context) (creds []Credential, loaded bool, e
 	if err := c.loadDemoTopics(ctx, ids["mzzj"], divisions["mzzj"]["宗教工作一处"], as("mzzj.handler"), as("mzzj.approver")); err != nil {
 		return nil, false, fmt.Errorf("demo topics: %w", err)
 	}
+	if err := c.loadDemoDecisions(ctx, ids["mzzj"], divisions["mzzj"], as("mzzj.policy"), as("mzzj.admin")); err != nil {
+		return nil, false, fmt.Errorf("demo decisions: %w", err)
+	}
+	if err := c.loadDemoConsultations(ctx, ids["mzzj"], as("mzzj.policy"), as("mzzj.approver"), as("mzzj.handler")); err != nil {
+		return nil, false, fmt.Errorf("demo consultations: %w", err)
+	}
 	return creds, true, nil
 }

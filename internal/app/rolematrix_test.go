@@ -18,6 +18,10 @@ const (
 	public        = "public"        // everybody, anonymous included
 	partial       = "partial"       // any session, even mid-login
 	authenticated = "authenticated" // any staff member with a complete login
+
+	decisionViewers  = "agency_admin editor reviewer approver handler liaison" // auth.ViewDecisions
+	decisionManagers = "agency_admin editor approver"                          // auth.ManageDecisions
+	commentAnswerers = "editor approver handler liaison"                       // auth.AnswerComments
 )
 
 // matrix declares who may use every route. A route registered without an
@@ -194,6 +198,60 @@ var matrix = map[string]string{
 	"GET /console/topical/{col}":                         "agency_admin editor",
 	"POST /console/topical/{col}/updates":                "agency_admin editor",
 
+	"GET /o/{slug}/decisions":                                 public,
+	"GET /o/{slug}/decisions/{id}":                            public,
+	"GET /o/{slug}/decisions/{id}/files/{file}":               public,
+	"GET /api/v1/decisions":                                   public,
+	"GET /api/v1/decisions/{id}":                              public,
+	"GET /console/decisions":                                  decisionViewers,
+	"GET /console/decisions/new":                              decisionManagers,
+	"POST /console/decisions":                                 decisionManagers,
+	"POST /console/decisions/publish-catalogue":               decisionManagers,
+	"GET /console/decisions/{id}":                             decisionViewers,
+	"GET /console/decisions/{id}/edit":                        decisionManagers,
+	"POST /console/decisions/{id}":                            decisionManagers,
+	"POST /console/decisions/{id}/remove":                     decisionManagers,
+	"GET /console/decisions/{id}/stages/{kind}":               decisionManagers,
+	"POST /console/decisions/{id}/stages/{kind}":              decisionManagers,
+	"GET /console/decisions/{id}/hearings/new":                decisionManagers,
+	"POST /console/decisions/{id}/hearings":                   decisionManagers,
+	"GET /console/decisions/{id}/hearings/{hearing}":          decisionManagers,
+	"POST /console/decisions/{id}/hearings/{hearing}":         decisionManagers,
+	"POST /console/decisions/{id}/files":                      decisionManagers,
+	"POST /console/decisions/{id}/files/{file}/delete":        decisionManagers,
+	"GET /console/decisions/{id}/files/{file}":                decisionViewers,
+	"GET /console/decisions/{id}/archive.zip":                 decisionViewers,
+	"GET /consultations":                                      public,
+	"GET /o/{slug}/consultations":                             public,
+	"GET /o/{slug}/consultations/feed.atom":                   public,
+	"GET /o/{slug}/consultations/{id}":                        public,
+	"POST /o/{slug}/consultations/{id}/comments":              public,
+	"GET /o/{slug}/consultations/{id}/count.json":             public,
+	"GET /o/{slug}/consultations/{id}/feedback":               public,
+	"GET /o/{slug}/consultations/{id}/files/{file}":           public,
+	"GET /api/v1/consultations":                               public,
+	"GET /api/v1/consultations/{id}":                          public,
+	"GET /console/consultations":                              decisionViewers,
+	"GET /console/consultations/new":                          decisionManagers,
+	"POST /console/consultations":                             decisionManagers,
+	"GET /console/consultations/templates":                    decisionManagers,
+	"POST /console/consultations/templates":                   decisionManagers,
+	"GET /console/consultations/{id}":                         decisionViewers,
+	"POST /console/consultations/{id}":                        decisionManagers,
+	"POST /console/consultations/{id}/publish":                decisionManagers,
+	"POST /console/consultations/{id}/extend":                 decisionManagers,
+	"POST /console/consultations/{id}/files":                  decisionManagers,
+	"GET /console/consultations/{id}/comments":                decisionViewers,
+	"POST /console/consultations/{id}/comments":               commentAnswerers,
+	"GET /console/consultations/{id}/comments/{cid}":          decisionViewers,
+	"POST /console/consultations/{id}/comments/{cid}":         commentAnswerers,
+	"POST /console/consultations/{id}/comments/{cid}/contact": commentAnswerers,
+	"GET /console/consultations/{id}/groups":                  decisionViewers,
+	"POST /console/consultations/{id}/groups":                 commentAnswerers,
+	"POST /console/consultations/{id}/groups/{gid}":           commentAnswerers,
+	"GET /console/consultations/{id}/export.xlsx":             decisionViewers,
+	"POST /console/consultations/{id}/feedback":               commentAnswerers,
+
 	"GET /console/audit":         "auditor platform_auditor",
 	"POST /console/audit/verify": "auditor platform_auditor",
 	"GET /api/v1/audit":          "auditor platform_auditor",
@@ -248,6 +306,14 @@ func TestRoleMatrix(t *testing.T) {
 		ids.column = columnID(t, e, mzzj.ID, "qtxx")
 		ids.topical = columnID(t, e, mzzj.ID, "yqfk")
 		e.App.DB.R.QueryRow("SELECT id FROM items WHERE agency_id = $1 AND status = 'published' ORDER BY id LIMIT 1", mzzj.ID).Scan(&ids.published)
+		// The demo decision with a hearing and documents, so that the
+		// decision routes are walked on a real record.
+		e.App.DB.R.QueryRow(`SELECT d.id, h.id, f.id FROM decisions d JOIN decision_hearings h ON h.decision_id = d.id
+			JOIN decision_files f ON f.decision_id = d.id AND f.public = TRUE WHERE d.agency_id = $1 ORDER BY d.id, h.id, f.id LIMIT 1`, mzzj.ID).
+			Scan(&ids.decision, &ids.hearing, &ids.decisionFile)
+		// The demo's answered consultation, with a comment in a group.
+		e.App.DB.R.QueryRow(`SELECT c.consultation_id, c.id, c.group_id FROM comments c JOIN consultations k ON k.id = c.consultation_id
+			WHERE k.agency_id = $1 AND c.group_id IS NOT NULL ORDER BY c.id LIMIT 1`, mzzj.ID).Scan(&ids.consultation, &ids.comment, &ids.group)
 		tokens := map[string]string{}
 		for _, a := range actors[1:] {
 			tokens[a.name] = e.TokenFor(a.userID)
@@ -321,6 +387,8 @@ func allowedBy(rule, actor string) bool {
 // matrixIDs are the objects the walk uses for path parameters.
 type matrixIDs struct {
 	mzzj, div, victim, token, draft, published, column, topical int64
+	decision, hearing, decisionFile                             int64
+	consultation, comment, group                                int64
 }
 
 func columnID(t *testing.T, e *apptest.Env, agencyID int64, slug string) int64 {
@@ -347,6 +415,14 @@ func fill(path string, a actor, ids matrixIDs) string {
 		"{att}", "1",
 	)
 	path = r.Replace(path)
+	if strings.Contains(path, "/consultations/{id}") {
+		return strings.NewReplacer("{id}", fmt.Sprint(ids.consultation), "{cid}", fmt.Sprint(ids.comment), "{gid}", fmt.Sprint(ids.group),
+			"{file}", "1").Replace(path)
+	}
+	if strings.Contains(path, "/decisions/{id}") {
+		return strings.NewReplacer("{id}", fmt.Sprint(ids.decision), "{kind}", "legality", "{hearing}", fmt.Sprint(ids.hearing),
+			"{file}", fmt.Sprint(ids.decisionFile)).Replace(path)
+	}
 	switch {
 	case strings.HasPrefix(path, "/console/agencies/{id}"):
 		path = strings.Replace(path, "{id}", fmt.Sprint(agency), 1)

@@ -2,65 +2,30 @@ package disclosure
 
 import (
 	"encoding/xml"
-
-	"github.com/gongkai/gongkai/internal/apperr"
 	"io"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/gongkai/gongkai/internal/apperr"
+	"github.com/gongkai/gongkai/internal/web"
 )
 
 func copyBody(w io.Writer, r io.Reader) { io.Copy(w, r) }
 
-// Atom 1.0 (RFC 4287).
-type atomFeed struct {
-	XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
-	Lang    string      `xml:"xml:lang,attr"`
-	ID      string      `xml:"id"`
-	Title   string      `xml:"title"`
-	Updated string      `xml:"updated"`
-	Author  atomPerson  `xml:"author"`
-	Links   []atomLink  `xml:"link"`
-	Entries []atomEntry `xml:"entry"`
-}
-
-type atomPerson struct {
-	Name string `xml:"name"`
-}
-
-type atomLink struct {
-	Rel  string `xml:"rel,attr,omitempty"`
-	Href string `xml:"href,attr"`
-	Type string `xml:"type,attr,omitempty"`
-}
-
-type atomEntry struct {
-	ID      string     `xml:"id"`
-	Title   string     `xml:"title"`
-	Updated string     `xml:"updated"`
-	Link    atomLink   `xml:"link"`
-	Summary *atomText  `xml:"summary,omitempty"`
-	Author  atomPerson `xml:"author"`
-}
-
-type atomText struct {
-	Type string `xml:"type,attr"`
-	Text string `xml:",chardata"`
-}
-
 func (h *Handlers) base() string { return h.app.BaseURL }
 
 // writeFeed writes the newest items as an Atom feed.
-func (h *Handlers) writeFeed(w http.ResponseWriter, r *http.Request, a AgencyRef, title, selfPath, alternate string, items []*Item, extra []atomEntry) {
+func (h *Handlers) writeFeed(w http.ResponseWriter, r *http.Request, a AgencyRef, title, selfPath, alternate string, items []*Item, extra []web.AtomEntry) {
 	base := h.base()
-	f := atomFeed{Lang: "zh-CN", ID: base + selfPath, Title: title, Author: atomPerson{Name: a.Name},
-		Links: []atomLink{{Rel: "self", Href: base + selfPath, Type: "application/atom+xml"}, {Rel: "alternate", Href: base + alternate, Type: "text/html"}}}
+	f := web.AtomFeed{ID: base + selfPath, Title: title, Author: web.AtomPerson{Name: a.Name},
+		Links: []web.AtomLink{{Rel: "self", Href: base + selfPath, Type: "application/atom+xml"}, {Rel: "alternate", Href: base + alternate, Type: "text/html"}}}
 	updated := time.Time{}
 	for _, it := range items {
-		e := atomEntry{ID: base + itemURL(a, it.ID), Title: it.Title, Updated: it.PublishedAt.UTC().Format(time.RFC3339),
-			Link: atomLink{Rel: "alternate", Href: base + itemURL(a, it.ID), Type: "text/html"}, Author: atomPerson{Name: it.Publisher}}
+		e := web.AtomEntry{ID: base + itemURL(a, it.ID), Title: it.Title, Updated: it.PublishedAt.UTC().Format(time.RFC3339),
+			Link: web.AtomLink{Rel: "alternate", Href: base + itemURL(a, it.ID), Type: "text/html"}, Author: web.AtomPerson{Name: it.Publisher}}
 		if it.Summary != "" {
-			e.Summary = &atomText{Type: "text", Text: it.Summary}
+			e.Summary = &web.AtomText{Type: "text", Text: it.Summary}
 		}
 		if e.Author.Name == "" {
 			e.Author.Name = a.Name
@@ -71,15 +36,7 @@ func (h *Handlers) writeFeed(w http.ResponseWriter, r *http.Request, a AgencyRef
 		}
 	}
 	f.Entries = append(f.Entries, extra...)
-	if updated.IsZero() {
-		updated = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	f.Updated = updated.UTC().Format(time.RFC3339)
-	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
-	io.WriteString(w, xml.Header)
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	enc.Encode(f)
+	web.WriteAtom(w, f, updated)
 }
 
 func (h *Handlers) agencyFeed(w http.ResponseWriter, r *http.Request) {
@@ -130,11 +87,11 @@ func (h *Handlers) topicalFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := a.HomeURL() + "topics/" + col.Slug
-	var extra []atomEntry
+	var extra []web.AtomEntry
 	for _, u := range ups {
-		extra = append(extra, atomEntry{ID: h.base() + page + "#update-" + strconv.FormatInt(u.ID, 10), Title: truncate(u.Text, 40),
-			Updated: u.PublishedAt.UTC().Format(time.RFC3339), Link: atomLink{Rel: "alternate", Href: h.base() + page + "#update-" + strconv.FormatInt(u.ID, 10), Type: "text/html"},
-			Summary: &atomText{Type: "text", Text: u.Text}, Author: atomPerson{Name: a.Name}})
+		extra = append(extra, web.AtomEntry{ID: h.base() + page + "#update-" + strconv.FormatInt(u.ID, 10), Title: truncate(u.Text, 40),
+			Updated: u.PublishedAt.UTC().Format(time.RFC3339), Link: web.AtomLink{Rel: "alternate", Href: h.base() + page + "#update-" + strconv.FormatInt(u.ID, 10), Type: "text/html"},
+			Summary: &web.AtomText{Type: "text", Text: u.Text}, Author: web.AtomPerson{Name: a.Name}})
 	}
 	h.writeFeed(w, r, a, a.Name+" · "+col.Name, page+"/feed.atom", page, items, extra)
 }
@@ -259,6 +216,19 @@ func (h *Handlers) sitemapPages(r *http.Request) ([]sitemapURL, map[int64]Agency
 			default:
 				urls = append(urls, sitemapURL{Loc: base + a.HomeURL() + "gk/" + c.Slug})
 			}
+		}
+	}
+	if h.SitemapPages != nil {
+		pages, err := h.SitemapPages(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, p := range pages {
+			u := sitemapURL{Loc: base + p.Path}
+			if !p.LastMod.IsZero() {
+				u.LastMod = p.LastMod.String()
+			}
+			urls = append(urls, u)
 		}
 	}
 	return urls, byID, nil

@@ -1,6 +1,7 @@
 package disclosure
 
 import (
+	"context"
 	"embed"
 	"fmt"
 	"html/template"
@@ -30,6 +31,15 @@ type Handlers struct {
 	svc   *Service
 	site  SiteFunc
 	cache func(http.HandlerFunc) http.HandlerFunc
+	// SitemapPages adds other capabilities' public pages (paths) to
+	// /sitemap.xml (wired in app).
+	SitemapPages func(ctx context.Context) ([]SitemapPage, error)
+}
+
+// SitemapPage is a public page of another capability for the sitemap.
+type SitemapPage struct {
+	Path    string
+	LastMod civil.Date // zero: unknown
 }
 
 // Register adds disclosure's routes. cache wraps public pages (may be nil).
