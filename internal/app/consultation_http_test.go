@@ -99,10 +99,44 @@ func TestConsultationsHTTP(t *testing.T) {
 		if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "意见已提交") || strings.Contains(r.Body, "<script>alert(1)") {
 			t.Fatalf("comment: %d", r.StatusCode)
 		}
+		// With an attachment: a disguised file is refused by the field; a
+		// picture with a path trick in its name is kept under a safe name,
+		// never public, and opened by staff only with an audit entry.
+		token := tokenRE.FindStringSubmatch(pub.Get(page).Body)[1]
+		r = postMultipart(pub, action, url.Values{"_ft": {token}, "clause": {"0"}, "body": {"附件说明"}}, "attachment", "evil.png", []byte("#!/bin/sh\nrm -rf /"))
+		if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "f-attachment-error") {
+			t.Errorf("a script named .png: %d", r.StatusCode)
+		}
+		token = tokenRE.FindStringSubmatch(pub.Get(page).Body)[1]
+		r = postMultipart(pub, action, url.Values{"_ft": {token}, "clause": {"0"}, "body": {"附上现场照片。"}}, "attachment", "../../etc/passwd.png", pngBytes)
+		if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "意见已提交") {
+			t.Fatalf("comment with a picture: %d", r.StatusCode)
+		}
 		var after int
 		e.App.DB.R.QueryRow(`SELECT count(*) FROM comments`).Scan(&after)
-		if after != before+1 {
-			t.Errorf("%d comments saved, want 1", after-before)
+		if after != before+2 {
+			t.Errorf("%d comments saved, want 2", after-before)
+		}
+		var withFile int64
+		var fileName string
+		e.App.DB.R.QueryRow(`SELECT c.id, a.file_name FROM comments c JOIN attachments a ON a.id = c.attachment_id ORDER BY c.id DESC LIMIT 1`).Scan(&withFile, &fileName)
+		if strings.Contains(fileName, "/") || strings.Contains(fileName, "..") {
+			t.Errorf("stored file name %q", fileName)
+		}
+		e.AddUser("mzzj", "k.handler", auth.Handler)
+		hd := e.Client()
+		hd.Login("k.handler")
+		attPath := "/console/consultations/" + strconv.FormatInt(openID, 10) + "/comments/" + strconv.FormatInt(withFile, 10) + "/attachment"
+		if r := hd.Get(attPath); r.StatusCode != http.StatusOK || r.Body != string(pngBytes) {
+			t.Errorf("staff download: %d", r.StatusCode)
+		}
+		if r := pub.Get(attPath); r.StatusCode == http.StatusOK {
+			t.Error("the public downloaded a comment's attachment")
+		}
+		var audits int
+		e.App.DB.R.QueryRow(`SELECT count(*) FROM audit_entries WHERE action = 'consultation.comment.attachment'`).Scan(&audits)
+		if audits != 1 {
+			t.Errorf("%d audit entries for the download", audits)
 		}
 
 		// Staff: a short period needs a reason; a closed consultation takes no comments.

@@ -30,6 +30,7 @@ func (h *Handlers) registerConsole() {
 	a.Handle("GET /console/consultations/{id}/comments/{cid}", auth.ViewDecisions, h.consoleComment, web.Summary("一条意见"))
 	a.Handle("POST /console/consultations/{id}/comments/{cid}", auth.AnswerComments, h.consoleAnswerOne, web.Summary("答复一条意见"))
 	a.Handle("POST /console/consultations/{id}/comments/{cid}/contact", auth.AnswerComments, h.consoleContact, web.Summary("查看意见提出人联系方式（留痕）"))
+	a.Handle("GET /console/consultations/{id}/comments/{cid}/attachment", auth.AnswerComments, h.consoleAttachment, web.Summary("下载意见附件（留痕）"))
 	a.Handle("GET /console/consultations/{id}/groups", auth.ViewDecisions, h.consoleGroups, web.Summary("意见分组"))
 	a.Handle("POST /console/consultations/{id}/groups", auth.AnswerComments, h.consoleAcceptSuggestion, web.Summary("按建议建立意见分组"))
 	a.Handle("POST /console/consultations/{id}/groups/{gid}", auth.AnswerComments, h.consoleAnswerGroup, web.Summary("答复意见分组"))
@@ -560,7 +561,8 @@ func (h *Handlers) renderComment(w http.ResponseWriter, r *http.Request, c *Cons
 	}
 	ts, _ := h.svc.Templates(r.Context(), c.AgencyID)
 	v.Data = map[string]any{"C": c, "M": m, "Contact": contact, "Answers": answerOptions, "Templates": ts,
-		"CanAnswer": auth.Allowed(p, auth.AnswerComments) && c.State != Answered, "Base": "/console/consultations/" + strconv.FormatInt(c.ID, 10)}
+		"CanAnswer": auth.Allowed(p, auth.AnswerComments) && c.State != Answered, "CanOpen": auth.Allowed(p, auth.AnswerComments),
+		"Base": "/console/consultations/" + strconv.FormatInt(c.ID, 10)}
 	h.app.Render.Page(w, r, status, "consultation/console_comment", v)
 }
 
@@ -575,6 +577,22 @@ func (h *Handlers) consoleContact(w http.ResponseWriter, r *http.Request) {
 		noStore(w)
 		h.renderComment(w, r, c, m, true, http.StatusOK, nil)
 	}
+}
+
+func (h *Handlers) consoleAttachment(w http.ResponseWriter, r *http.Request) {
+	id, ok := web.PathID(r, "id")
+	cid, ok2 := web.PathID(r, "cid")
+	if !ok || !ok2 {
+		h.app.ErrorPage(w, r, http.StatusNotFound, "没有这个附件。")
+		return
+	}
+	a, rc, err := h.svc.OpenAttachment(r.Context(), web.Principal(r), id, cid)
+	if err != nil {
+		h.app.Error(w, r, err)
+		return
+	}
+	defer rc.Close()
+	web.ServeDownload(w, a.FileName, a.ContentType, a.Size, rc)
 }
 
 func (h *Handlers) consoleAnswerOne(w http.ResponseWriter, r *http.Request) {

@@ -595,6 +595,32 @@ func (s *Service) Comment(ctx context.Context, p *auth.Principal, id, commentID 
 	return m, err
 }
 
+// OpenAttachment opens the file a commenter sent (never public); staff
+// who answer comments may, and each opening is audited.
+func (s *Service) OpenAttachment(ctx context.Context, p *auth.Principal, id, commentID int64) (blob.Attachment, io.ReadCloser, error) {
+	c, err := s.Get(ctx, p, id)
+	if err != nil {
+		return blob.Attachment{}, nil, err
+	}
+	if err := need(p, auth.AnswerComments, c.AgencyID); err != nil {
+		return blob.Attachment{}, nil, err
+	}
+	m, err := getComment(ctx, s.DB.R, id, commentID)
+	if err != nil {
+		return blob.Attachment{}, nil, err
+	}
+	if m.AttachmentID == 0 {
+		return blob.Attachment{}, nil, apperr.NotFoundf("这条意见没有附件。")
+	}
+	if err := s.DB.Tx(ctx, func(tx db.Tx) error {
+		return audit.Record(ctx, tx, p.Actor(), audit.Event{AgencyID: c.AgencyID, Action: "consultation.comment.attachment", ObjectType: "comment",
+			ObjectID: strconv.FormatInt(commentID, 10), Summary: "下载意见附件"})
+	}); err != nil {
+		return blob.Attachment{}, nil, err
+	}
+	return blob.OpenAttachment(ctx, s.DB.R, s.Blobs, c.AgencyID, m.AttachmentID)
+}
+
 // Stats counts a consultation's comments.
 type Stats struct {
 	Total, Pending, Approved, Rejected    int
