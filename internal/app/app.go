@@ -70,6 +70,8 @@ type Core struct {
 	Concerns      *concern.Service
 	Decisions     *decision.Service
 	Consultations *consultation.Service
+	Standards     *standardsService // 公开标准目录 (wire_standards.go)
+	Normative     *normativeService // 行政规范性文件 (wire_normative.go)
 	// keys are derived from the secret key (serving only): they sign the
 	// public forms' tokens and the applicant's status cookie, the same on
 	// every instance.
@@ -165,6 +167,8 @@ func OpenCore(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 	c.Consultations = consultation.NewService(consultation.Deps{DB: d, Blobs: c.Blobs, Limiter: c.Limiter, Agencies: consultationAgencies{c.Agencies},
 		Decisions: consultationDecisions{c}, BaseURL: cfg.BaseURL, Now: opts.Now})
 	c.Decisions.Consultations = decisionConsultations{c.Consultations}
+	c.openNormative()
+	c.openStandards()
 	return c, nil
 }
 
@@ -267,6 +271,9 @@ func (a *App) build(ctx context.Context) error {
 			{Label: "回应关切设置", URL: "/console/concerns/settings", Perm: auth.ManageConcerns, Section: "concern-settings"},
 			{Label: "重大行政决策", URL: "/console/decisions", Perm: auth.ViewDecisions, Section: "decisions"},
 			{Label: "征求意见", URL: "/console/consultations", Perm: auth.ViewDecisions, Section: "consultations"},
+			{Label: "规范性文件", URL: "/console/normative", Perm: auth.ViewItems, Section: "normative"},
+			{Label: "公开标准目录", URL: "/console/standards", Perm: auth.ViewItems, Section: "standards"},
+			{Label: "政策解读检查", URL: "/console/interpretations", Perm: auth.ViewItems, Section: "interpretations"},
 			{Label: "公开目录", URL: "/console/catalogue", Perm: auth.ManageCatalogue, Section: "catalogue"},
 			{Label: "政务公开设置", URL: "/console/disclosure/settings", Perm: auth.ManageCatalogue, Section: "disclosure-settings"},
 			{Label: "单位设置", URL: "/console/agency", Perm: auth.ManageAgencySettings, Section: "agency"},
@@ -287,7 +294,7 @@ func (a *App) build(ctx context.Context) error {
 	// every cached page stale.
 	a.Pages = web.NewPageCache(versions{a.Version, a.Agencies}, cfg.PageCacheBytes)
 	a.registerPageMetrics()
-	if a.agencyHandlers, err = agency.Register(w, a.Agencies, []agency.PortalLink{{Label: "政府信息公开", Path: "gk/"}, {Label: "依申请公开", Path: "apply"}, {Label: "领导信箱", Path: "mailbox"}, {Label: "留言板", Path: "board"}, {Label: "重大决策", Path: "decisions"}, {Label: "征求意见", Path: "consultations"}}, a.Pages.Wrap); err != nil {
+	if a.agencyHandlers, err = agency.Register(w, a.Agencies, []agency.PortalLink{{Label: "政府信息公开", Path: "gk/"}, {Label: "依申请公开", Path: "apply"}, {Label: "领导信箱", Path: "mailbox"}, {Label: "留言板", Path: "board"}, {Label: "重大决策", Path: "decisions"}, {Label: "征求意见", Path: "consultations"}, {Label: "规范性文件", Path: "normative"}, {Label: "标准目录", Path: "standards"}}, a.Pages.Wrap); err != nil {
 		return err
 	}
 	w.Sites = a.agencyHandlers.Site
@@ -303,6 +310,23 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	dh.SitemapPages = a.sitemapPages
+	dh.ItemNotices = func(ctx context.Context, agencyID, itemID int64) ([]disclosure.ItemNotice, error) {
+		var out []disclosure.ItemNotice
+		for _, f := range []func(context.Context, int64, int64) ([]disclosure.ItemNotice, error){a.normativeNotices, a.standardNotices} {
+			ns, err := f(ctx, agencyID, itemID)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ns...)
+		}
+		return out, nil
+	}
+	if err := a.registerNormative(w, site); err != nil {
+		return err
+	}
+	if err := a.registerStandards(w, site); err != nil {
+		return err
+	}
 	if _, err := application.Register(w, a.Applications, func(r *http.Request, agencyID int64) web.Site { return site(r, agencyID) }, a.keys.status); err != nil {
 		return err
 	}
@@ -455,6 +479,7 @@ func (a *App) registerJobs() {
 	})
 	// Consultations close by themselves the day after their last day; near
 	// copies among the comments of the open ones are marked every hour.
+	a.registerNormativeJobs()
 	a.Jobs.Every("consultation.close", 5*time.Minute, func(ctx context.Context) error {
 		_, err := a.Consultations.CloseDue(ctx)
 		return err

@@ -92,8 +92,9 @@ func (d decisionConsultations) ArchiveFiles(ctx context.Context, decisionID int6
 	return d.s.ArchiveFiles(ctx, decisionID, add)
 }
 
-// sitemapPages are the public pages of consultations and major decisions,
-// for /sitemap.xml.
+// sitemapPages are the public pages of consultations, major decisions,
+// the standard catalogue and the normative-document library, for
+// /sitemap.xml.
 func (a *App) sitemapPages(ctx context.Context) ([]disclosure.SitemapPage, error) {
 	agencies, err := a.Agencies.List(ctx)
 	if err != nil {
@@ -103,7 +104,8 @@ func (a *App) sitemapPages(ctx context.Context) ([]disclosure.SitemapPage, error
 	var out []disclosure.SitemapPage
 	for _, ag := range agencies {
 		slugs[ag.ID] = ag.Slug
-		out = append(out, disclosure.SitemapPage{Path: "/o/" + ag.Slug + "/consultations"}, disclosure.SitemapPage{Path: "/o/" + ag.Slug + "/decisions"})
+		out = append(out, disclosure.SitemapPage{Path: "/o/" + ag.Slug + "/consultations"}, disclosure.SitemapPage{Path: "/o/" + ag.Slug + "/decisions"},
+			disclosure.SitemapPage{Path: "/o/" + ag.Slug + "/standards"}, disclosure.SitemapPage{Path: "/o/" + ag.Slug + "/normative"})
 	}
 	list, err := a.Consultations.PublicList(ctx, 0)
 	if err != nil {

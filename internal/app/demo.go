@@ -228,5 +228,14 @@ func (c *Core) LoadDemo(ctx context.Context) (creds []Credential, loaded bool, e
 	if err := c.loadDemoConsultations(ctx, ids["mzzj"], as("mzzj.policy"), as("mzzj.approver"), as("mzzj.handler")); err != nil {
 		return nil, false, fmt.Errorf("demo consultations: %w", err)
 	}
+	if err := c.loadDemoInterpretations(ctx, ids["mzzj"], as("mzzj.editor"), as("mzzj.reviewer"), as("mzzj.approver")); err != nil {
+		return nil, false, fmt.Errorf("demo interpretations: %w", err)
+	}
+	if err := c.loadDemoNormative(ctx, ids, divisions, as); err != nil {
+		return nil, false, fmt.Errorf("demo normative documents: %w", err)
+	}
+	if err := c.loadDemoStandards(ctx, ids, divisions, as); err != nil {
+		return nil, false, fmt.Errorf("demo standard catalogue: %w", err)
+	}
 	return creds, true, nil
 }

@@ -54,6 +54,11 @@ const (
 	ManageConsultations Permission = "consultations.manage"   // drafts, periods, publication of consultations
 	ModerateComments    Permission = "consultations.moderate" // publish or withhold comments
 	AnswerComments      Permission = "consultations.answer"   // group comments, answer them, the feedback report
+
+	// Normative documents (行政规范性文件) and the standard disclosure
+	// catalogue (公开标准目录).
+	ManageNormative Permission = "normative.manage" // register normative documents, change their status, filings, cleanups
+	ManageStandards Permission = "standards.manage" // the standard catalogue, power and service lists, coverage to-dos
 )
 
 // grants says which roles hold each permission beyond Public/Authenticated.
@@ -86,6 +91,8 @@ var grants = map[Permission]Roles{
 	ManageConsultations:  {AgencyAdmin, Editor, Approver},
 	ModerateComments:     {Editor, Reviewer, Approver},
 	AnswerComments:       {Editor, Approver, Handler, Liaison},
+	ManageNormative:      {AgencyAdmin, Editor},
+	ManageStandards:      {AgencyAdmin, Editor},
 }
 
 // Known reports whether p is a declared permission.

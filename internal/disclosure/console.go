@@ -168,6 +168,12 @@ type formData struct {
 	Body       any
 	Published  string
 	Superseder int64
+	// Interpretation and pre-publication assessment (interpret.go).
+	Interp          *Interpretation
+	Interpretations []InterpRef
+	Major           bool
+	Assessment      *Assessment
+	Notices         []ItemNotice
 }
 
 func (h *Handlers) formData(r *http.Request, a AgencyRef, it *Item) (formData, error) {
@@ -214,6 +220,20 @@ func (h *Handlers) formData(r *http.Request, a AgencyRef, it *Item) (formData, e
 			d.Can["return"] = true
 		}
 		d.Can["pin"] = auth.Allowed(p, auth.ManageCatalogue) && it.Status.Public()
+		if d.Interp, err = getInterpretation(ctx, h.svc.DB.R, it.ID); err != nil {
+			return d, err
+		}
+		if d.Interpretations, err = interpretationsOf(ctx, h.svc.DB.R, it.ID, false); err != nil {
+			return d, err
+		}
+		if d.Assessment, d.Major, err = h.svc.Assessment(ctx, p, it.ID); err != nil {
+			return d, err
+		}
+		if h.ItemNotices != nil {
+			if d.Notices, err = h.ItemNotices(ctx, it.AgencyID, it.ID); err != nil {
+				return d, err
+			}
+		}
 		if it.Status.Public() {
 			d.Published = itemURL(a, it.ID)
 		}
@@ -707,12 +727,12 @@ func (h *Handlers) renderSettings(w http.ResponseWriter, r *http.Request, a Agen
 	if fields == nil {
 		v.Form = map[string][]string{"index_pattern": {string(st.IndexPattern)}, "sensitive_words": {st.SensitiveWords},
 			"guide_classification": {st.GuideClassification}, "guide_arrangement": {st.GuideArrangement},
-			"guide_access": {st.GuideAccess}, "guide_other": {st.GuideOther}}
+			"guide_access": {st.GuideAccess}, "guide_other": {st.GuideOther}, "interpretation_days": {strconv.Itoa(st.InterpretationDays)}}
 		if st.RequireApproval {
 			v.Form["require_approval"] = []string{"1"}
 		}
 	} else {
-		v.SetErrors(fields, "index_pattern", "sensitive_words", "guide_classification", "guide_arrangement", "guide_access", "guide_other")
+		v.SetErrors(fields, "index_pattern", "interpretation_days", "sensitive_words", "guide_classification", "guide_arrangement", "guide_access", "guide_other")
 	}
 	v.Data = struct {
 		Agency   AgencyRef
@@ -754,6 +774,14 @@ func (h *Handlers) consoleSaveSettings(w http.ResponseWriter, r *http.Request) {
 	st := Settings{AgencyID: a.ID, IndexPattern: IndexPattern(web.Field(r, "index_pattern")), RequireApproval: web.Field(r, "require_approval") == "1",
 		SensitiveWords: r.PostFormValue("sensitive_words"), GuideClassification: web.Field(r, "guide_classification"),
 		GuideArrangement: web.Field(r, "guide_arrangement"), GuideAccess: web.Field(r, "guide_access"), GuideOther: web.Field(r, "guide_other")}
+	if s := web.Field(r, "interpretation_days"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 || n > 30 {
+			h.renderSettings(w, r, a, st, http.StatusUnprocessableEntity, map[string]string{"interpretation_days": "解读期限为 0 至 30 个工作日。"})
+			return
+		}
+		st.InterpretationDays = n
+	}
 	if err := h.svc.UpdateSettings(r.Context(), web.Principal(r), st); err != nil {
 		if f := apperr.FieldsOf(err); f != nil {
 			h.renderSettings(w, r, a, st, http.StatusUnprocessableEntity, f)

@@ -12,29 +12,35 @@ import (
 var serviceMethods = map[string]string{
 	// Staff actions and reads: each is called with another agency's
 	// identifiers in TestAgencyIsolation and must be refused.
-	"UpdateSettings":   "isolation",
-	"CreateColumn":     "isolation",
-	"UpdateColumn":     "isolation",
-	"CreateTopic":      "isolation",
-	"Create":           "isolation",
-	"Update":           "isolation",
-	"AddAttachment":    "isolation",
-	"RemoveAttachment": "isolation",
-	"Submit":           "isolation",
-	"Return":           "isolation",
-	"Review":           "isolation",
-	"Approve":          "isolation",
-	"Publish":          "isolation",
-	"Withdraw":         "isolation",
-	"Supersede":        "isolation",
-	"Get":              "isolation",
-	"History":          "isolation",
-	"ConsoleList":      "isolation",
-	"SetPinned":        "isolation",
-	"DueSoon":          "isolation",
-	"PostUpdate":       "isolation",
-	"Import":           "isolation",
-	"ImportFile":       "isolation", // the same row checks as Import
+	"UpdateSettings":          "isolation",
+	"CreateColumn":            "isolation",
+	"UpdateColumn":            "isolation",
+	"CreateTopic":             "isolation",
+	"Create":                  "isolation",
+	"Update":                  "isolation",
+	"AddAttachment":           "isolation",
+	"RemoveAttachment":        "isolation",
+	"Submit":                  "isolation",
+	"Return":                  "isolation",
+	"Review":                  "isolation",
+	"Approve":                 "isolation",
+	"Publish":                 "isolation",
+	"Withdraw":                "isolation",
+	"Supersede":               "isolation",
+	"Get":                     "isolation",
+	"History":                 "isolation",
+	"ConsoleList":             "isolation",
+	"SetPinned":               "isolation",
+	"DueSoon":                 "isolation",
+	"PostUpdate":              "isolation",
+	"Import":                  "isolation",
+	"ImportFile":              "isolation", // the same row checks as Import
+	"SaveInterpretation":      "isolation",
+	"SetInterpretationExempt": "isolation",
+	"Assessment":              "isolation",
+	"SaveAssessment":          "isolation",
+	// The caller's own agency (p.AgencyID) by construction.
+	"InterpretationChecks": "isolation",
 	// Reads of published information (the portal and the public API):
 	// they return only published or superseded items, public columns and
 	// the guide.
@@ -53,10 +59,14 @@ var serviceMethods = map[string]string{
 	"CountPublic":    "public",
 	// Helpers over an item the caller has already loaded through Get or
 	// PublicItem (which did the scoping).
-	"Attachments": "loaded",
-	"Findings":    "loaded",
+	"Attachments":    "loaded",
+	"Interpretation": "loaded",
+	"Findings":       "loaded",
 	// The scheduled-publication job, run by the system.
 	"PublishDue": "system",
+	// Called by the normative-document library in its own transaction,
+	// after it checked the caller's agency (wired in app).
+	"SetValidity": "system",
 }
 
 func TestEveryServiceMethodIsClassified(t *testing.T) {

@@ -34,6 +34,20 @@ type Handlers struct {
 	// SitemapPages adds other capabilities' public pages (paths) to
 	// /sitemap.xml (wired in app).
 	SitemapPages func(ctx context.Context) ([]SitemapPage, error)
+	// ItemNotices lets other capabilities put notices on an item's public
+	// page and its console page: a normative document's status with a link
+	// to the amending document, the standard-catalogue entry it fulfils…
+	// (wired in app). A capability that changes what it returns bumps the
+	// content version, so that cached pages follow.
+	ItemNotices func(ctx context.Context, agencyID, itemID int64) ([]ItemNotice, error)
+}
+
+// ItemNotice is a line on an item's page from another capability.
+type ItemNotice struct {
+	Warning  bool   // shown as a warning banner (a document no longer in force)
+	Text     string // plain text
+	LinkText string
+	URL      string
 }
 
 // SitemapPage is a public page of another capability for the sitemap.
@@ -65,6 +79,7 @@ func Register(app *web.App, svc *Service, site SiteFunc, cache func(http.Handler
 	app.Handle("GET /search", auth.Public, h.search, web.Summary("站内搜索"))
 	app.Handle("GET /sitemap.xml", auth.Public, c(h.sitemap), web.Summary("站点地图"))
 	h.registerConsole()
+	h.registerInterpretation()
 	h.registerAPI()
 	return h, nil
 }
@@ -97,6 +112,27 @@ type ItemView struct {
 	Related     []*Item
 	Body        template.HTML
 	Superseder  *Item
+	Notices     []ItemNotice
+	// Interpretations of this policy (published ones); Interprets, the
+	// policies this interpretation explains; Interp, its form and content.
+	Interpretations []InterpRef
+	Interprets      []InterpRef
+	Interp          *Interpretation
+	Media           []Attachment // the video or audio of an interpretation
+	// Downloads are the attachments listed for download: all of them,
+	// except an interpretation's images and media, shown in the body.
+	Downloads []Attachment
+}
+
+// HasWarning reports whether another capability put a warning banner on
+// the page (then it says more than Banner would).
+func (v ItemView) HasWarning() bool {
+	for _, n := range v.Notices {
+		if n.Warning {
+			return true
+		}
+	}
+	return false
 }
 
 // Banner says when the document is no longer in force (政府网站发展指引:
@@ -137,6 +173,25 @@ func itemURL(a AgencyRef, id int64) string { return a.HomeURL() + "items/" + str
 func (h *Handlers) itemView(r *http.Request, a AgencyRef, it *Item) (ItemView, error) {
 	ctx := r.Context()
 	v := ItemView{Item: it, URL: itemURL(a, it.ID), AgencyName: a.Name, Body: RenderBody(it.Body)}
+	if h.ItemNotices != nil {
+		ns, err := h.ItemNotices(ctx, a.ID, it.ID)
+		if err != nil {
+			return v, err
+		}
+		v.Notices = ns
+	}
+	var err error
+	if v.Interpretations, err = interpretationsOf(ctx, h.svc.DB.R, it.ID, true); err != nil {
+		return v, err
+	}
+	if v.Interp, err = getInterpretation(ctx, h.svc.DB.R, it.ID); err != nil {
+		return v, err
+	}
+	if v.Interp != nil {
+		if v.Interprets, err = policiesOf(ctx, h.svc.DB.R, it.ID, true); err != nil {
+			return v, err
+		}
+	}
 	topics, err := h.svc.Topics(ctx, it.AgencyID)
 	if err != nil {
 		return v, err
@@ -165,6 +220,27 @@ func (h *Handlers) itemView(r *http.Request, a AgencyRef, it *Item) (ItemView, e
 	}
 	if it.SupersededBy != 0 {
 		v.Superseder, _ = h.svc.PublicItem(ctx, it.AgencyID, it.SupersededBy)
+	}
+	// An interpretation's images and media are shown in the body, not
+	// listed again as downloads.
+	if v.Interp != nil {
+		framed := map[int64]bool{}
+		for _, f := range v.Interp.Frames {
+			framed[f.AttachmentID] = true
+		}
+		var rest []Attachment
+		for _, at := range v.Attachments {
+			switch {
+			case framed[at.ID]:
+			case at.ContentType == "video/mp4" && (v.Interp.Form == "video" || v.Interp.Form == "audio"):
+				v.Media = append(v.Media, at)
+			default:
+				rest = append(rest, at)
+			}
+		}
+		v.Downloads = rest
+	} else {
+		v.Downloads = v.Attachments
 	}
 	return v, nil
 }

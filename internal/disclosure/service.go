@@ -778,7 +778,15 @@ func (s *Service) Review(ctx context.Context, p *auth.Principal, id int64, overr
 
 // Approve approves a reviewed item (agencies that require approval).
 func (s *Service) Approve(ctx context.Context, p *auth.Principal, id int64) error {
-	return s.transition(ctx, p, id, auth.ApproveItems, ActApprove, "", nil)
+	return s.transition(ctx, p, id, auth.ApproveItems, ActApprove, "", func(tx db.Tx, it *Item, _ Settings, _ Status) error {
+		if ok, err := assessed(ctx, tx, it.ID); err != nil || !ok {
+			if err == nil {
+				err = errNoAssessment
+			}
+			return err
+		}
+		return nil
+	})
 }
 
 // Publish publishes an item now, or schedules it when at is in the future.
@@ -805,6 +813,12 @@ func (s *Service) Publish(ctx context.Context, p *auth.Principal, id int64, at t
 // checkBeforePublish repeats the personal-information and sensitive-word
 // checks: an item passes only if clean or overridden at review.
 func (s *Service) checkBeforePublish(ctx context.Context, tx db.Tx, it *Item) error {
+	if ok, err := assessed(ctx, tx, it.ID); err != nil || !ok {
+		if err == nil {
+			err = errNoAssessment
+		}
+		return err
+	}
 	var override string
 	if err := tx.QueryRowContext(ctx, "SELECT review_override FROM items WHERE id = $1", it.ID).Scan(&override); err != nil {
 		return err
@@ -1004,6 +1018,34 @@ func (s *Service) Supersede(ctx context.Context, p *auth.Principal, id, byID int
 		}
 		return s.bump(ctx, tx)
 	})
+}
+
+// SetValidity records an item's 有效性 decided elsewhere (the normative-
+// document library: expiry, amendment, repeal) inside the caller's
+// transaction: the public page shows it at once (the page cache is
+// bumped) and the item's history says why.
+func (s *Service) SetValidity(ctx context.Context, tx db.Tx, actor audit.Actor, itemID int64, validity, note string) error {
+	if ValidityLabel(validity) == validity && validity != "" {
+		return apperr.Invalidf("有效性无效。")
+	}
+	it, err := getItem(ctx, tx, 0, itemID)
+	if err != nil {
+		return err
+	}
+	if it.Validity == validity {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE items SET validity = $1, updated_at = $2 WHERE id = $3", validity, db.Now(), itemID); err != nil {
+		return err
+	}
+	if err := event(ctx, tx, itemID, 0, actor.Name, ActEdit, it.Status, it.Status, "有效性："+ValidityLabel(it.Validity)+" → "+ValidityLabel(validity)+"；"+note); err != nil {
+		return err
+	}
+	if err := audit.Record(ctx, tx, actor, audit.Event{AgencyID: it.AgencyID, Action: "item.validity", ObjectType: "item",
+		ObjectID: fmt.Sprint(itemID), Summary: "《" + it.Title + "》有效性改为" + ValidityLabel(validity) + "：" + note}); err != nil {
+		return err
+	}
+	return s.bump(ctx, tx)
 }
 
 // ---------------------------------------------------------------- reads

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -590,6 +591,17 @@ func TestAgencyIsolation(t *testing.T) {
 				return f.svc.SetPinned(ctx, adminA, ownA.ID, f.colB, true)
 			},
 			"DueSoon(B)": func() error { _, err := f.svc.DueSoon(ctx, adminA, f.b.ID, 5); return err },
+			"SaveInterpretation(draftB)": func() error {
+				return f.svc.SaveInterpretation(ctx, adminA, draftB.ID, disclosure.InterpretationInput{Form: "text", Policies: fmt.Sprint(itemB.ID)})
+			},
+			"SaveInterpretation(own, of B)": func() error {
+				return f.svc.SaveInterpretation(ctx, adminA, ownA.ID, disclosure.InterpretationInput{Form: "text", Policies: fmt.Sprint(itemB.ID)})
+			},
+			"SetInterpretationExempt(itemB)": func() error { return f.svc.SetInterpretationExempt(ctx, adminA, itemB.ID, "无需") },
+			"Assessment(draftB)":             func() error { _, _, err := f.svc.Assessment(ctx, adminA, draftB.ID); return err },
+			"SaveAssessment(draftB)": func() error {
+				return f.svc.SaveAssessment(ctx, adminA, draftB.ID, disclosure.AssessmentInput{Major: true, Reaction: "x", Risk: "low", Plan: "x"})
+			},
 			"PostUpdate(B)": func() error {
 				_, err := f.svc.PostUpdate(ctx, adminA, f.b.ID, f.colB, "渗透", 0, false)
 				return err

@@ -353,14 +353,18 @@ type Settings struct {
 	GuideArrangement    string // 编排体系
 	GuideAccess         string // 获取方式
 	GuideOther          string
+	// InterpretationDays is how many working days an interpretation may
+	// follow its policy (0: published together) [U].
+	InterpretationDays int
 }
 
 func getSettings(ctx context.Context, q db.Querier, agencyID int64) (Settings, error) {
 	s := Settings{AgencyID: agencyID, IndexPattern: DefaultIndexPattern}
 	var pattern string
 	err := q.QueryRowContext(ctx, `SELECT index_pattern, require_approval, sensitive_words, guide_classification,
-		guide_arrangement, guide_access, guide_other FROM disclosure_settings WHERE agency_id = $1`, agencyID).
-		Scan(&pattern, &s.RequireApproval, &s.SensitiveWords, &s.GuideClassification, &s.GuideArrangement, &s.GuideAccess, &s.GuideOther)
+		guide_arrangement, guide_access, guide_other, interpretation_days FROM disclosure_settings WHERE agency_id = $1`, agencyID).
+		Scan(&pattern, &s.RequireApproval, &s.SensitiveWords, &s.GuideClassification, &s.GuideArrangement, &s.GuideAccess, &s.GuideOther,
+			&s.InterpretationDays)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, nil
 	}
@@ -370,13 +374,13 @@ func getSettings(ctx context.Context, q db.Querier, agencyID int64) (Settings, e
 
 func putSettings(ctx context.Context, tx db.Tx, s Settings) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO disclosure_settings (agency_id, index_pattern, require_approval, sensitive_words,
-		guide_classification, guide_arrangement, guide_access, guide_other, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		guide_classification, guide_arrangement, guide_access, guide_other, interpretation_days, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (agency_id) DO UPDATE SET index_pattern = excluded.index_pattern, require_approval = excluded.require_approval,
 		sensitive_words = excluded.sensitive_words, guide_classification = excluded.guide_classification,
 		guide_arrangement = excluded.guide_arrangement, guide_access = excluded.guide_access, guide_other = excluded.guide_other,
-		updated_at = excluded.updated_at`,
+		interpretation_days = excluded.interpretation_days, updated_at = excluded.updated_at`,
 		s.AgencyID, string(s.IndexPattern), s.RequireApproval, s.SensitiveWords, s.GuideClassification, s.GuideArrangement,
-		s.GuideAccess, s.GuideOther, db.Now())
+		s.GuideAccess, s.GuideOther, s.InterpretationDays, db.Now())
 	return err
 }
 
