@@ -72,6 +72,8 @@ type Core struct {
 	Consultations *consultation.Service
 	Standards     *standardsService // 公开标准目录 (wire_standards.go)
 	Normative     *normativeService // 行政规范性文件 (wire_normative.go)
+	OpenDays      *openDaysService  // 政府开放日 (wire_opendays.go)
+	Surveys       *surveyService    // 问卷 (wire_surveys.go)
 	// keys are derived from the secret key (serving only): they sign the
 	// public forms' tokens and the applicant's status cookie, the same on
 	// every instance.
@@ -169,6 +171,8 @@ func OpenCore(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 	c.Decisions.Consultations = decisionConsultations{c.Consultations}
 	c.openNormative()
 	c.openStandards()
+	c.openSurveys()
+	c.openOpenDays()
 	return c, nil
 }
 
@@ -274,6 +278,8 @@ func (a *App) build(ctx context.Context) error {
 			{Label: "规范性文件", URL: "/console/normative", Perm: auth.ViewItems, Section: "normative"},
 			{Label: "公开标准目录", URL: "/console/standards", Perm: auth.ViewItems, Section: "standards"},
 			{Label: "政策解读检查", URL: "/console/interpretations", Perm: auth.ViewItems, Section: "interpretations"},
+			{Label: "问卷", URL: "/console/surveys", Perm: auth.ManageSurveys, Section: "surveys"},
+			{Label: "政府开放日", URL: "/console/opendays", Perm: auth.ManageOpenDays, Section: "opendays"},
 			{Label: "公开目录", URL: "/console/catalogue", Perm: auth.ManageCatalogue, Section: "catalogue"},
 			{Label: "政务公开设置", URL: "/console/disclosure/settings", Perm: auth.ManageCatalogue, Section: "disclosure-settings"},
 			{Label: "单位设置", URL: "/console/agency", Perm: auth.ManageAgencySettings, Section: "agency"},
@@ -294,7 +300,7 @@ func (a *App) build(ctx context.Context) error {
 	// every cached page stale.
 	a.Pages = web.NewPageCache(versions{a.Version, a.Agencies}, cfg.PageCacheBytes)
 	a.registerPageMetrics()
-	if a.agencyHandlers, err = agency.Register(w, a.Agencies, []agency.PortalLink{{Label: "政府信息公开", Path: "gk/"}, {Label: "依申请公开", Path: "apply"}, {Label: "领导信箱", Path: "mailbox"}, {Label: "留言板", Path: "board"}, {Label: "重大决策", Path: "decisions"}, {Label: "征求意见", Path: "consultations"}, {Label: "规范性文件", Path: "normative"}, {Label: "标准目录", Path: "standards"}}, a.Pages.Wrap); err != nil {
+	if a.agencyHandlers, err = agency.Register(w, a.Agencies, []agency.PortalLink{{Label: "政府信息公开", Path: "gk/"}, {Label: "依申请公开", Path: "apply"}, {Label: "领导信箱", Path: "mailbox"}, {Label: "留言板", Path: "board"}, {Label: "重大决策", Path: "decisions"}, {Label: "征求意见", Path: "consultations"}, {Label: "规范性文件", Path: "normative"}, {Label: "标准目录", Path: "standards"}, {Label: "开放日", Path: "opendays"}}, a.Pages.Wrap); err != nil {
 		return err
 	}
 	w.Sites = a.agencyHandlers.Site
@@ -325,6 +331,12 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	if err := a.registerStandards(w, site); err != nil {
+		return err
+	}
+	if err := a.registerSurveys(w, site); err != nil {
+		return err
+	}
+	if err := a.registerOpenDays(w, site); err != nil {
 		return err
 	}
 	if _, err := application.Register(w, a.Applications, func(r *http.Request, agencyID int64) web.Site { return site(r, agencyID) }, a.keys.status); err != nil {
@@ -480,6 +492,7 @@ func (a *App) registerJobs() {
 	// Consultations close by themselves the day after their last day; near
 	// copies among the comments of the open ones are marked every hour.
 	a.registerNormativeJobs()
+	a.registerOpenDaysJobs()
 	a.Jobs.Every("consultation.close", 5*time.Minute, func(ctx context.Context) error {
 		_, err := a.Consultations.CloseDue(ctx)
 		return err

@@ -71,6 +71,16 @@ func (d consultationDecisions) Decision(ctx context.Context, agencyID, id int64)
 	return r, err
 }
 
+func (d consultationDecisions) PublicDecision(ctx context.Context, agencyID, id int64) (consultation.DecisionRef, error) {
+	det, err := d.c.Decisions.PublicDecision(ctx, agencyID, id)
+	if err != nil {
+		return consultation.DecisionRef{}, err
+	}
+	slug := ""
+	d.c.DB.R.QueryRowContext(ctx, `SELECT slug FROM agencies WHERE id = $1`, agencyID).Scan(&slug)
+	return consultation.DecisionRef{ID: id, Title: det.Title, URL: "/o/" + slug + "/decisions/" + strconv.FormatInt(id, 10)}, nil
+}
+
 // decisionConsultations gives a decision's page and archive its
 // consultations.
 type decisionConsultations struct{ s *consultation.Service }

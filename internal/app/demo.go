@@ -237,5 +237,11 @@ func (c *Core) LoadDemo(ctx context.Context) (creds []Credential, loaded bool, e
 	if err := c.loadDemoStandards(ctx, ids, divisions, as); err != nil {
 		return nil, false, fmt.Errorf("demo standard catalogue: %w", err)
 	}
+	if err := c.loadDemoSurveys(ctx, ids, divisions, as); err != nil {
+		return nil, false, fmt.Errorf("demo questionnaires: %w", err)
+	}
+	if err := c.loadDemoOpenDays(ctx, ids, divisions, as); err != nil {
+		return nil, false, fmt.Errorf("demo open days: %w", err)
+	}
 	return creds, true, nil
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // loadDemoInterpretations links the demo's policies to interpretations in
-// three forms — the existing text interpretation of the 流动人口 opinion, a
+// three forms — a text interpretation of the 流动人口 opinion, a
 // 图解 of the halal-food measures (three images with alt text and long
 // descriptions) and a 问答 on the religious-affairs approval guide — and
 // publishes one recent policy without its interpretation, so that the
@@ -59,16 +59,20 @@ func (c *Core) loadDemoInterpretations(ctx context.Context, agencyID int64, edit
 		return it.ID, nil
 	}
 
-	// Text: the interpretation the demo already has.
+	// Text: a written interpretation of the 流动人口 opinion.
 	opinion, err := itemID("关于加强本市少数民族流动人口服务管理工作的意见")
 	if err != nil {
 		return err
 	}
-	text, err := itemID("《关于加强本市少数民族流动人口服务管理工作的意见》政策解读")
+	text, err := newItem("解读：《关于加强本市少数民族流动人口服务管理工作的意见》", "解读",
+		"一、出台背景。\n\n二、主要内容：完善服务体系、加强就业服务、保障合法权益。\n\n三、工作要求。")
 	if err != nil {
 		return err
 	}
 	if err := svc.SaveInterpretation(ctx, editor, text, disclosure.InterpretationInput{Form: "text", Policies: strconv.FormatInt(opinion, 10)}); err != nil {
+		return fmt.Errorf("demo text interpretation: %w", err)
+	}
+	if err := publish(text); err != nil {
 		return fmt.Errorf("demo text interpretation: %w", err)
 	}
 

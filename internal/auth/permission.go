@@ -59,6 +59,10 @@ const (
 	// catalogue (公开标准目录).
 	ManageNormative Permission = "normative.manage" // register normative documents, change their status, filings, cleanups
 	ManageStandards Permission = "standards.manage" // the standard catalogue, power and service lists, coverage to-dos
+
+	// Questionnaires, open days and social evaluation (社会评议).
+	ManageSurveys  Permission = "surveys.manage"  // questionnaires: build, open, close, results and exports
+	ManageOpenDays Permission = "opendays.manage" // open days: events, sign-ups, selection, check-in, summaries
 )
 
 // grants says which roles hold each permission beyond Public/Authenticated.
@@ -93,6 +97,8 @@ var grants = map[Permission]Roles{
 	AnswerComments:       {Editor, Approver, Handler, Liaison},
 	ManageNormative:      {AgencyAdmin, Editor},
 	ManageStandards:      {AgencyAdmin, Editor},
+	ManageSurveys:        {AgencyAdmin, Editor},
+	ManageOpenDays:       {AgencyAdmin, Editor, Handler},
 }
 
 // Known reports whether p is a declared permission.

@@ -19,6 +19,7 @@ import (
 	"github.com/gongkai/gongkai/internal/db"
 	"github.com/gongkai/gongkai/internal/hottopic"
 	"github.com/gongkai/gongkai/internal/notify"
+	"github.com/gongkai/gongkai/internal/ratelimit"
 )
 
 // 热点发现: every channel's messages of the last TopicWindowDays days, and
@@ -400,6 +401,34 @@ func insertMembers(ctx context.Context, tx db.Tx, rows []memberRow) error {
 	return nil
 }
 
+// RecomputeRule bounds recomputations asked for in the console (the
+// hourly job keeps the topics current anyway).
+var RecomputeRule = ratelimit.Rule{Max: 6, Window: time.Hour}
+
+// RecomputeTopics is ComputeTopics asked for by staff: permitted to the
+// work unit, limited per agency and audited.
+func (s *Service) RecomputeTopics(ctx context.Context, p *auth.Principal) (TopicRun, error) {
+	if err := topicPerm(p, p.AgencyID); err != nil || !auth.Allowed(p, auth.HandleConcerns) {
+		return TopicRun{}, apperr.New(apperr.Forbidden, "您无权重新计算热点话题。")
+	}
+	if s.Limiter != nil {
+		if ok, _, err := s.Limiter.Hit(ctx, "concern.topics.compute:"+strconv.FormatInt(p.AgencyID, 10), RecomputeRule); err != nil {
+			return TopicRun{}, err
+		} else if !ok {
+			return TopicRun{}, apperr.New(apperr.RateLimited, "重新计算过于频繁，请稍后再试；系统每小时也会自动计算。")
+		}
+	}
+	run, err := s.ComputeTopics(ctx, p.AgencyID)
+	if err != nil {
+		return run, err
+	}
+	err = s.DB.Tx(ctx, func(tx db.Tx) error {
+		return audit.Record(ctx, tx, p.Actor(), audit.Event{AgencyID: p.AgencyID, Action: "concern.topics.compute", ObjectType: "agency",
+			ObjectID: strconv.FormatInt(p.AgencyID, 10), Summary: fmt.Sprintf("重新计算热点话题：%d 件来信、%d 件申请，%d 个话题", run.Messages, run.Applications, run.Clusters)})
+	})
+	return run, err
+}
+
 // ComputeAllTopics recomputes every agency that has messages (the hourly
 // job).
 func (s *Service) ComputeAllTopics(ctx context.Context) (int, error) {
@@ -555,9 +584,16 @@ type TopicFilter struct {
 	Limit  int
 }
 
+// topicPerm: the topics are drawn from all of the agency's letters and
+// applications, so only those who may see all of them (handlers and
+// approvers of the work unit) see the dashboard; a division's liaison
+// would otherwise read the words of letters not theirs.
 func topicPerm(p *auth.Principal, agencyID int64) error {
-	if !auth.Allowed(p, auth.ViewConcerns) || p.AgencyID == 0 || p.AgencyID != agencyID {
-		return apperr.New(apperr.Forbidden, "您无权查看本单位的热点话题。")
+	if p == nil || p.AgencyID == 0 || p.AgencyID != agencyID {
+		return apperr.NotFoundf("没有这个热点话题。")
+	}
+	if !auth.Allowed(p, auth.ViewConcerns) || !p.Roles.Any(auth.Handler, auth.Approver) {
+		return apperr.New(apperr.Forbidden, "热点话题汇集本单位全部来信，只有经办人和审批人可以查看。")
 	}
 	return nil
 }
@@ -743,7 +779,7 @@ func (s *Service) Topic(ctx context.Context, p *auth.Principal, id int64) (*Topi
 		return nil, err
 	}
 	if err := topicPerm(p, t.AgencyID); err != nil {
-		return nil, apperr.NotFoundf("没有这个热点话题。")
+		return nil, err
 	}
 	d := &TopicDetail{Topic: t, ChartFrom: s.today().AddDays(-(TopicDetailDays - 1))}
 	t.Channels, t.Series = map[string]int{}, make([]int, TopicDetailDays)
@@ -831,10 +867,13 @@ func (s *Service) MarkTopic(ctx context.Context, p *auth.Principal, id int64, ha
 	}
 	return s.DB.Tx(ctx, func(tx db.Tx) error {
 		t, err := scanTopic(tx.QueryRowContext(ctx, topicColumns+" WHERE id = $1", id))
-		if errors.Is(err, sql.ErrNoRows) || err == nil && topicPerm(p, t.AgencyID) != nil {
+		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.NotFoundf("没有这个热点话题。")
 		}
 		if err != nil {
+			return err
+		}
+		if err := topicPerm(p, t.AgencyID); err != nil {
 			return err
 		}
 		summary := "热点话题“" + t.Label + "”标记为已处理"
@@ -884,10 +923,13 @@ func (s *Service) DraftTopicResponse(ctx context.Context, p *auth.Principal, id 
 		return 0, apperr.FieldErrors(fields)
 	}
 	t, err := scanTopic(s.DB.R.QueryRowContext(ctx, topicColumns+" WHERE id = $1", id))
-	if errors.Is(err, sql.ErrNoRows) || err == nil && topicPerm(p, t.AgencyID) != nil {
+	if errors.Is(err, sql.ErrNoRows) {
 		return 0, apperr.NotFoundf("没有这个热点话题。")
 	}
 	if err != nil {
+		return 0, err
+	}
+	if err := topicPerm(p, t.AgencyID); err != nil {
 		return 0, err
 	}
 	if t.ResponseItemID != 0 {

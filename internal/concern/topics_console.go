@@ -113,7 +113,11 @@ func (h *Handlers) topicsPage(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handlers) topicsCompute(w http.ResponseWriter, r *http.Request) {
 	p := web.Principal(r)
-	if _, err := h.svc.ComputeTopics(r.Context(), p.AgencyID); err != nil {
+	if _, err := h.svc.RecomputeTopics(r.Context(), p); err != nil {
+		if apperr.Is(err, apperr.RateLimited) {
+			h.app.ErrorPage(w, r, http.StatusTooManyRequests, apperr.MessageOf(err))
+			return
+		}
 		h.app.Error(w, r, err)
 		return
 	}

@@ -26,7 +26,8 @@ func (h *Handlers) registerConsole() {
 	a.Handle("POST /console/consultations/{id}/extend", auth.ManageConsultations, h.consoleExtend, web.Summary("延长征求意见期"))
 	a.Handle("POST /console/consultations/{id}/files", auth.ManageConsultations, h.consoleAddFile, web.Summary("添加起草说明或依据文件"), web.Upload())
 	a.Handle("GET /console/consultations/{id}/comments", auth.ViewDecisions, h.consoleComments, web.Summary("意见列表"))
-	a.Handle("POST /console/consultations/{id}/comments", auth.AnswerComments, h.consoleBulk, web.Summary("批量审核、分组或答复意见"))
+	a.Handle("POST /console/consultations/{id}/comments", auth.AnswerComments, h.consoleBulk, web.Summary("批量分组或答复意见"))
+	a.Handle("POST /console/consultations/{id}/comments/moderate", auth.ModerateComments, h.consoleBulk, web.Summary("批量审核意见"))
 	a.Handle("GET /console/consultations/{id}/comments/{cid}", auth.ViewDecisions, h.consoleComment, web.Summary("一条意见"))
 	a.Handle("POST /console/consultations/{id}/comments/{cid}", auth.AnswerComments, h.consoleAnswerOne, web.Summary("答复一条意见"))
 	a.Handle("POST /console/consultations/{id}/comments/{cid}/contact", auth.AnswerComments, h.consoleContact, web.Summary("查看意见提出人联系方式（留痕）"))
@@ -491,6 +492,11 @@ func (h *Handlers) consoleBulk(w http.ResponseWriter, r *http.Request) {
 		fields = map[string]string{"ids": apperr.MessageOf(err)}
 	} else {
 		b := Bulk{Action: web.Field(r, "action"), Reason: r.PostFormValue("reason"), GroupLabel: r.PostFormValue("group_label")}
+		// The moderation route takes moderation actions only (it is open to
+		// moderators who do not answer comments).
+		if strings.HasSuffix(r.URL.Path, "/moderate") && b.Action != "approve" && b.Action != "reject" {
+			fields = map[string]string{"ids": "请选择“审核通过”或“不予公开”。"}
+		}
 		for _, s := range r.PostForm["ids"] {
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil || n <= 0 {

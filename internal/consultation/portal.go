@@ -195,7 +195,7 @@ func (h *Handlers) pageData(r *http.Request, a AgencyRef, c *Consultation) (*pag
 		return nil, err
 	}
 	if c.DecisionID != 0 && h.svc.Decisions != nil {
-		if dr, err := h.svc.Decisions.Decision(ctx, c.AgencyID, c.DecisionID); err == nil {
+		if dr, err := h.svc.Decisions.PublicDecision(ctx, c.AgencyID, c.DecisionID); err == nil {
 			d.Decision = &dr
 		}
 	}

@@ -43,6 +43,9 @@ type DecisionRef struct {
 type Decisions interface {
 	Decisions(ctx context.Context, agencyID int64) ([]DecisionRef, error)
 	Decision(ctx context.Context, agencyID, id int64) (DecisionRef, error)
+	// PublicDecision is the decision only if the public may see it (its
+	// year's catalogue is published).
+	PublicDecision(ctx context.Context, agencyID, id int64) (DecisionRef, error)
 }
 
 // Deps are the services consultations use.

@@ -264,6 +264,11 @@ func (s *Service) SaveInterpretation(ctx context.Context, p *auth.Principal, ite
 	if err := need(p, auth.EditItems, it.AgencyID); err != nil {
 		return err
 	}
+	if it.Status != Draft && it.Status != Withdrawn {
+		// What an interpretation shows is public content: it changes only
+		// in a draft, and reaches the portal through review like the rest.
+		return apperr.New(apperr.Conflict, "只有草稿（或已撤稿）的信息可以修改解读内容；已发布的信息请撤稿修改后重新审核发布。")
+	}
 	fields := map[string]string{}
 	if InterpFormLabel(in.Form) == "" {
 		fields["form"] = "请选择解读形式。"

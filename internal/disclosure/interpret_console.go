@@ -126,6 +126,10 @@ func (h *Handlers) consoleSaveInterpretation(w http.ResponseWriter, r *http.Requ
 		h.renderInterpretation(w, r, http.StatusUnprocessableEntity, r.PostForm, f)
 		return
 	}
+	if apperr.CodeOf(err) == apperr.Conflict {
+		h.renderInterpretation(w, r, http.StatusConflict, r.PostForm, map[string]string{"form": apperr.MessageOf(err)})
+		return
+	}
 	h.app.Error(w, r, err)
 }
 

@@ -93,6 +93,9 @@ func TestInterpretationRule(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		if err := f.svc.SaveInterpretation(ctx, f.editorA, ip.ID, disclosure.InterpretationInput{Form: "text", Policies: fmt.Sprint(policy.ID)}); !apperr.Is(err, apperr.Conflict) {
+			t.Errorf("a published interpretation changed without review: %v", err)
+		}
 		checks, problems, _ = f.svc.InterpretationChecks(ctx, f.editorA, civilDate("2026-01-01"))
 		if len(checks) != 1 || checks[0].State != "late" || checks[0].FirstID != ip.ID || problems != 1 {
 			t.Fatalf("after the interpretation: %+v", checks)

@@ -594,8 +594,12 @@ func TestAgencyIsolation(t *testing.T) {
 			"SaveInterpretation(draftB)": func() error {
 				return f.svc.SaveInterpretation(ctx, adminA, draftB.ID, disclosure.InterpretationInput{Form: "text", Policies: fmt.Sprint(itemB.ID)})
 			},
-			"SaveInterpretation(own, of B)": func() error {
-				return f.svc.SaveInterpretation(ctx, adminA, ownA.ID, disclosure.InterpretationInput{Form: "text", Policies: fmt.Sprint(itemB.ID)})
+			"SaveInterpretation(own draft, of B)": func() error {
+				own, err := f.svc.Create(ctx, f.editorA, f.a.ID, draft(f.colA, "甲局解读草稿", "正文"))
+				if err != nil {
+					return err
+				}
+				return f.svc.SaveInterpretation(ctx, adminA, own.ID, disclosure.InterpretationInput{Form: "text", Policies: fmt.Sprint(itemB.ID)})
 			},
 			"SetInterpretationExempt(itemB)": func() error { return f.svc.SetInterpretationExempt(ctx, adminA, itemB.ID, "无需") },
 			"Assessment(draftB)":             func() error { _, _, err := f.svc.Assessment(ctx, adminA, draftB.ID); return err },

@@ -135,7 +135,7 @@ func readRows(name string, r io.Reader) ([][]string, error) {
 	ext := strings.ToLower(name)
 	switch {
 	case strings.HasSuffix(ext, ".xlsx"):
-		f, err := excelize.OpenReader(bytes.NewReader(b))
+		f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{UnzipSizeLimit: 64 << 20, UnzipXMLSizeLimit: 32 << 20})
 		if err != nil {
 			return nil, apperr.Invalidf("无法读取 XLSX 文件：请确认文件没有损坏。")
 		}
