@@ -970,6 +970,13 @@ func (s *Service) Analyze(ctx context.Context, id int64) (int, error) {
 		if _, err := tx.ExecContext(ctx, `UPDATE comments SET campaign = NULL WHERE consultation_id = $1 AND campaign IS NOT NULL`, id); err != nil {
 			return err
 		}
+		// Exact repeats are marked as they arrive; two sent at the same
+		// moment may both miss each other, so they are marked again here.
+		if _, err := tx.ExecContext(ctx, `UPDATE comments SET duplicate_of = (SELECT MIN(c2.id) FROM comments c2
+			WHERE c2.consultation_id = comments.consultation_id AND c2.fingerprint = comments.fingerprint AND c2.id < comments.id)
+			WHERE consultation_id = $1`, id); err != nil {
+			return err
+		}
 		byLead := map[int64][]int64{}
 		for i, g := range groups {
 			if g >= 0 && size[g] >= CampaignMin {

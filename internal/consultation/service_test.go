@@ -359,3 +359,34 @@ func TestParseTemplates(t *testing.T) {
 		t.Error("a line without an answer accepted")
 	}
 }
+
+// Repeats that arrived together (neither saw the other) are marked by the
+// analysis.
+func TestAnalyzeMarksRepeats(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		c := newConsultation(t, f, "2026-12-01", "2026-12-30", "")
+		if err := f.svc.Publish(ctx, f.editor, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		fp := consultation.Fingerprint("同一条意见")
+		var ids []int64
+		for i := 0; i < 2; i++ {
+			var id int64
+			if err := d.W.QueryRow(`INSERT INTO comments (consultation_id, body, moderation, fingerprint, created_at) VALUES ($1, '同一条意见', 'pending', $2, $3) RETURNING id`,
+				c.ID, fp, time.Now().UTC()).Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		if _, err := f.svc.Analyze(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		var dup int64
+		d.R.QueryRow(`SELECT COALESCE(duplicate_of, 0) FROM comments WHERE id = $1`, ids[1]).Scan(&dup)
+		if dup != ids[0] {
+			t.Errorf("the later repeat points to %d, want %d", dup, ids[0])
+		}
+	})
+}

@@ -375,12 +375,19 @@ func (s *Service) PublishCatalogue(ctx context.Context, p *auth.Principal, year 
 		if len(entries) == 0 {
 			return apperr.FieldErrors(map[string]string{"year": fmt.Sprintf("%d 年目录中还没有决策事项，不能公布。", year)})
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO decision_catalogues (agency_id, year, published, published_on, note, published_by, updated_at)
+		// Publish only what is still unpublished: of two concurrent
+		// publications one changes the row, the other is told it is done.
+		res, err := tx.ExecContext(ctx, `INSERT INTO decision_catalogues (agency_id, year, published, published_on, note, published_by, updated_at)
 			VALUES ($1, $2, TRUE, $3, $4, $5, $6)
 			ON CONFLICT (agency_id, year) DO UPDATE SET published = TRUE, published_on = excluded.published_on, note = excluded.note,
-				published_by = excluded.published_by, updated_at = excluded.updated_at`,
-			p.AgencyID, year, on, note, nullID(p.UserID), db.Now()); err != nil {
+				published_by = excluded.published_by, updated_at = excluded.updated_at
+			WHERE decision_catalogues.published = FALSE`,
+			p.AgencyID, year, on, note, nullID(p.UserID), db.Now())
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.New(apperr.Conflict, fmt.Sprintf("%d 年目录刚刚已由其他人公布。", year))
 		}
 		for _, d := range entries {
 			if err := addEvent(ctx, tx, d.ID, Event{ActorID: p.UserID, Actor: p.Actor().Name, Action: "catalogue.publish",

@@ -605,3 +605,34 @@ func keys(m map[string]string) []string {
 	}
 	return out
 }
+
+// Two people publishing the same catalogue at once: one publishes it,
+// the other is told it is done; one audit entry.
+func TestCataloguePublishedOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		f.create(t, "宗教活动场所安全管理三年行动计划")
+		errs := make(chan error, 4)
+		for i := 0; i < 4; i++ {
+			go func() {
+				errs <- f.svc.PublishCatalogue(ctx, f.editor, 2026, civil.MustParse("2026-02-10"), "经局党组会议审议同意")
+			}()
+		}
+		ok := 0
+		for i := 0; i < 4; i++ {
+			err := <-errs
+			switch {
+			case err == nil:
+				ok++
+			case !apperr.Is(err, apperr.Conflict) && !strings.Contains(err.Error(), "locked") && !strings.Contains(err.Error(), "busy"):
+				t.Errorf("concurrent publication: %v", err)
+			}
+		}
+		var audits int
+		d.R.QueryRow(`SELECT count(*) FROM audit_entries WHERE action = 'decision.catalogue.publish'`).Scan(&audits)
+		if ok != 1 || audits != 1 {
+			t.Errorf("%d publications succeeded, %d audit entries; want 1 and 1", ok, audits)
+		}
+	})
+}
