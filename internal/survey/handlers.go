@@ -3,6 +3,7 @@ package survey
 import (
 	"bytes"
 	"embed"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -155,6 +156,22 @@ func (h *Handlers) submit(w http.ResponseWriter, r *http.Request) {
 			order = append(order, q.Field())
 		}
 		pv.SetErrors(fields, append([]string{"_ft"}, append(order, "name", "contact")...)...)
+		// The list at the top names the question; the message beside it
+		// need not.
+		pv.ErrorList = nil
+		if m := fields["_ft"]; m != "" {
+			pv.ErrorList = append(pv.ErrorList, m)
+		}
+		for _, q := range v.Questions {
+			if m := fields[q.Field()]; m != "" {
+				pv.ErrorList = append(pv.ErrorList, fmt.Sprintf("第 %d 题：%s", q.Seq, m))
+			}
+		}
+		for _, k := range []string{"name", "contact"} {
+			if m := fields[k]; m != "" {
+				pv.ErrorList = append(pv.ErrorList, m)
+			}
+		}
 		pv.Data = h.formData(v, token, form, fields)
 		h.app.Render.Page(w, r, status, "survey/portal_form", pv)
 	}
