@@ -3,10 +3,12 @@ package app
 import (
 	"context"
 	"net/http"
+	"strconv"
 
 	"github.com/gongkai/gongkai/internal/agency"
 	"github.com/gongkai/gongkai/internal/auth"
 	"github.com/gongkai/gongkai/internal/openday"
+	"github.com/gongkai/gongkai/internal/survey"
 	"github.com/gongkai/gongkai/internal/web"
 )
 
@@ -18,10 +20,10 @@ import (
 type openDaysService = openday.Service
 
 func (c *Core) openOpenDays() {
-	// Evaluations (the post-event questionnaire of internal/survey) stays
-	// nil until the survey engine offers an invitation; then set it here.
+	// The post-event evaluation is a questionnaire of internal/survey with
+	// one invitation link per attendee.
 	c.OpenDays = openday.NewService(openday.Deps{DB: c.DB, Agencies: openDayAgencies{c.Agencies}, Limiter: c.Limiter,
-		Version: c.Version, BaseURL: c.Config.BaseURL, Now: c.Disclosure.Now})
+		Version: c.Version, BaseURL: c.Config.BaseURL, Now: c.Disclosure.Now, Evaluations: openDayEvaluations{c}})
 }
 
 func (a *App) registerOpenDays(w *web.App, site func(r *http.Request, agencyID int64) web.Site) error {
@@ -38,8 +40,6 @@ func (a *App) registerOpenDaysJobs() {
 		return err
 	})
 }
-
-var _ = (*App).registerOpenDaysJobs
 
 // openDayAgencies gives open days the agencies.
 type openDayAgencies struct{ s *agency.Service }
@@ -62,4 +62,40 @@ func (d openDayAgencies) AgencyBySlug(ctx context.Context, slug string) (openday
 
 func (c *Core) loadDemoOpenDays(ctx context.Context, ids map[string]int64, divisions map[string]map[string]int64, as func(string) *auth.Principal) error {
 	return c.loadOpenDaysDemo(ctx, ids["mzzj"], as("mzzj.editor"), as("mzzj.handler"))
+}
+
+// openDayEvaluations makes an open day's evaluation questionnaire: open at
+// once, by invitation only (one response per attendee), results public.
+type openDayEvaluations struct{ c *Core }
+
+func (e openDayEvaluations) Invite(ctx context.Context, agencyID, eventID int64, theme string, attendees []openday.Attendee) (int64, map[int64]string, error) {
+	// The open-day manager's action creates the questionnaire on the
+	// agency's behalf (the survey service scopes it to the agency).
+	p := &auth.Principal{Username: "openday", DisplayName: "政府开放日", AgencyID: agencyID, Roles: auth.Roles{auth.Editor}, State: auth.StateActive}
+	sv, err := e.c.Surveys.Define(ctx, p, survey.Definition{Title: "“" + theme + "”参加人员评价", Open: true, Access: survey.Invite, PublishResults: true,
+		Intro: "感谢您参加本次政府开放日活动。请对活动作出评价，您的意见将用于改进今后的活动。",
+		Questions: []survey.QuestionDef{
+			{Kind: survey.Scale, Title: "您对本次活动的总体满意程度", Required: true, ScaleMax: 5},
+			{Kind: survey.Single, Title: "活动内容是否达到了您的预期", Required: true, Choices: []string{"超出预期", "达到预期", "未达到预期"}},
+			{Kind: survey.Single, Title: "您是否愿意再次参加政府开放日", Required: true, Choices: []string{"愿意", "不确定", "不愿意"}},
+			{Kind: survey.LongText, Title: "您对今后的开放日活动有什么建议"},
+		}})
+	if err != nil {
+		return 0, nil, err
+	}
+	invs, err := e.c.Surveys.Invite(ctx, p, sv.ID, len(attendees))
+	if err != nil {
+		return 0, nil, err
+	}
+	links := map[int64]string{}
+	for i, a := range attendees {
+		if i < len(invs) {
+			links[a.SignupID] = invs[i].URL
+		}
+	}
+	return sv.ID, links, nil
+}
+
+func (e openDayEvaluations) ResultsURL(surveyID int64) string {
+	return "/surveys/" + strconv.FormatInt(surveyID, 10) + "/results"
 }

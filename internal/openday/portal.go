@@ -137,12 +137,15 @@ type pageData struct {
 	Token    string
 	Groups   []web.Option
 	Selected []string
+	// EvalURL is the published results of the attendees' evaluation.
+	EvalURL string
 }
 
 func (h *Handlers) pageData(r *http.Request, a AgencyRef, e *Event) (*pageData, error) {
 	now := h.svc.Now()
 	d := &pageData{Agency: a, E: e, Phase: e.SignupPhase(now), Past: e.Past(now), Token: h.app.Guard.Token(formName),
 		Groups: []web.Option{{Value: "", Label: "请选择"}}}
+	d.EvalURL = h.svc.EvaluationURL(r.Context(), e.ID)
 	for _, g := range e.Groups {
 		d.Groups = append(d.Groups, web.Option{Value: strconv.FormatInt(g.ID, 10), Label: g.Name + "（名额 " + strconv.Itoa(g.Quota) + "，剩余 " + strconv.Itoa(g.Left()) + "）"})
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gongkai/gongkai/internal/apperr"
@@ -42,7 +44,11 @@ type Attendee struct {
 // attendees: the questionnaire engine (internal/survey), wired in app. It
 // returns each attendee's personal link by sign-up ID.
 type Evaluations interface {
-	Invite(ctx context.Context, eventID int64, attendees []Attendee) (links map[int64]string, err error)
+	// Invite makes the event's evaluation questionnaire and one
+	// invitation link per attendee (keyed by sign-up id).
+	Invite(ctx context.Context, agencyID, eventID int64, theme string, attendees []Attendee) (surveyID int64, links map[int64]string, err error)
+	// ResultsURL is the public results page of the questionnaire.
+	ResultsURL(surveyID int64) string
 }
 
 // Deps are the services open days use.
@@ -855,12 +861,61 @@ func (s *Service) InviteEvaluation(ctx context.Context, p *auth.Principal, id in
 	if err != nil {
 		return 0, err
 	}
-	links, err := s.Evaluations.Invite(ctx, id, list)
+	var already int64
+	if err := s.DB.R.QueryRowContext(ctx, `SELECT COALESCE(evaluation_survey_id, 0) FROM opendays WHERE id = $1`, id).Scan(&already); err != nil {
+		return 0, err
+	}
+	if already != 0 {
+		return 0, apperr.New(apperr.Conflict, "已经邀请过参加人员评价。")
+	}
+	if len(list) == 0 {
+		return 0, apperr.New(apperr.Conflict, "没有已签到的参加人员，无需评价。")
+	}
+	surveyID, links, err := s.Evaluations.Invite(ctx, e.AgencyID, id, e.Theme, list)
 	if err != nil {
 		return 0, err
 	}
 	err = s.tx(ctx, func(tx db.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE opendays SET evaluation_survey_id = $1 WHERE id = $2 AND evaluation_survey_id IS NULL`, surveyID, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.New(apperr.Conflict, "已经邀请过参加人员评价。")
+		}
+		for _, at := range list {
+			link := links[at.SignupID]
+			if at.Email == "" || link == "" {
+				continue
+			}
+			text := fmt.Sprintf("%s：\n\n感谢您参加“%s”。请花几分钟时间填写评价问卷（每人一份，只能提交一次）：\n%s\n\n本邮件由系统发送，请勿直接回复。\n", at.Name, e.Theme, absolute(s.BaseURL, link))
+			if _, err := notify.Queue(ctx, tx, notify.Message{To: []string{at.Email}, Subject: "政府开放日评价：" + e.Theme, Text: text},
+				notify.QueueOptions{AgencyID: e.AgencyID, Purpose: "openday", DedupeKey: "openday.evaluation:" + strconv.FormatInt(at.SignupID, 10)}); err != nil {
+				return err
+			}
+		}
 		return record(ctx, tx, p.Actor(), e.AgencyID, "evaluate", "openday", id, "邀请“"+e.Theme+"”参加人员评价（"+strconv.Itoa(len(links))+" 人）")
 	})
 	return len(links), err
+}
+
+// absolute makes a site-relative link absolute.
+func absolute(base, link string) string {
+	if strings.HasPrefix(link, "http://") || strings.HasPrefix(link, "https://") {
+		return link
+	}
+	return strings.TrimRight(base, "/") + link
+}
+
+// EvaluationURL is the public results page of an event's evaluation, ""
+// when there is none.
+func (s *Service) EvaluationURL(ctx context.Context, eventID int64) string {
+	if s.Evaluations == nil {
+		return ""
+	}
+	var id int64
+	if err := s.DB.R.QueryRowContext(ctx, `SELECT COALESCE(evaluation_survey_id, 0) FROM opendays WHERE id = $1`, eventID).Scan(&id); err != nil || id == 0 {
+		return ""
+	}
+	return s.Evaluations.ResultsURL(id)
 }

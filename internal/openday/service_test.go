@@ -67,14 +67,16 @@ type fixture struct {
 
 type evals struct{ got []openday.Attendee }
 
-func (e *evals) Invite(_ context.Context, _ int64, list []openday.Attendee) (map[int64]string, error) {
+func (e *evals) Invite(_ context.Context, _, _ int64, _ string, list []openday.Attendee) (int64, map[int64]string, error) {
 	e.got = list
 	out := map[int64]string{}
 	for _, a := range list {
-		out[a.SignupID] = fmt.Sprintf("https://x.test/s/%d", a.SignupID)
+		out[a.SignupID] = fmt.Sprintf("/surveys/99?t=%d", a.SignupID)
 	}
-	return out, nil
+	return 99, out, nil
 }
+
+func (e *evals) ResultsURL(id int64) string { return fmt.Sprintf("/surveys/%d/results", id) }
 
 func setup(t testing.TB, d *db.DB) *fixture {
 	t.Helper()
@@ -329,7 +331,10 @@ func TestSignupRules(t *testing.T) {
 			t.Fatal(err)
 		}
 		if n, err := f.svc.InviteEvaluation(ctx, f.editor, e.ID); err != nil || n != 1 || f.evals.got[0].Name != "王五" {
-			t.Errorf("evaluation: %d %v", n, err)
+			t.Fatalf("evaluation: %d %v", n, err)
+		}
+		if _, err := f.svc.InviteEvaluation(ctx, f.editor, e.ID); !apperr.Is(err, apperr.Conflict) {
+			t.Errorf("invited twice: %v", err)
 		}
 	})
 }
