@@ -122,7 +122,7 @@ func (h *Handlers) apiSubmit(w http.ResponseWriter, r *http.Request) {
 		h.app.Error(w, r, err)
 		return
 	}
-	noStore(w)
+	web.NoStore(w)
 	web.WriteJSON(w, http.StatusCreated, map[string]any{"number": rec.App.Number, "query_code": rec.Code, "state": rec.App.State,
 		"status_url": h.app.BaseURL + "/apply/status"})
 }
@@ -185,7 +185,7 @@ func (h *Handlers) apiStatus(w http.ResponseWriter, r *http.Request) {
 	for _, n := range st.Notices {
 		out.Notices = append(out.Notices, NoticeJSON{On: n.On, Title: n.NoticeTitle, Body: n.NoticeBody})
 	}
-	noStore(w)
+	web.NoStore(w)
 	web.WriteJSON(w, http.StatusOK, out)
 }
 
@@ -288,7 +288,7 @@ func (h *Handlers) apiRecord(w http.ResponseWriter, r *http.Request) {
 		h.app.Error(w, r, err)
 		return
 	}
-	noStore(w)
+	web.NoStore(w)
 	web.WriteJSON(w, http.StatusCreated, map[string]any{"application": appJSON(rec.App), "query_code": rec.Code})
 }
 

@@ -327,7 +327,7 @@ func (h *Handlers) consoleRecord(w http.ResponseWriter, r *http.Request) {
 	}
 	v := h.consoleView(r, "申请已录入", web.Crumb{Label: rec.App.Number})
 	v.Data = receiptData{Number: rec.App.Number, Code: rec.Code, Email: rec.App.Applicant.Email != ""}
-	noStore(w)
+	web.NoStore(w)
 	h.app.Render.Page(w, r, http.StatusOK, "application/console_recorded", v)
 }
 
@@ -487,7 +487,7 @@ func (h *Handlers) consolePersonal(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	noStore(w)
+	web.NoStore(w)
 	h.renderDetail(w, r, d, http.StatusOK, nil)
 }
 

@@ -100,10 +100,6 @@ func orMessage(err error, msg string) string {
 	return msg
 }
 
-func noStore(w http.ResponseWriter) {
-	w.Header().Set("Cache-Control", "no-store")
-}
-
 func (h *Handlers) portalView(r *http.Request, agencyID int64, title string, crumbs ...web.Crumb) *web.View {
 	v := h.app.NewView(r, title)
 	if agencyID != 0 && h.site != nil {
@@ -239,7 +235,7 @@ func (h *Handlers) form(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	noStore(w)
+	web.NoStore(w)
 	v := h.portalView(r, a.ID, "政府信息公开申请", web.Crumb{Label: "依申请公开", URL: "/apply"}, web.Crumb{Label: a.Name})
 	v.Data = h.newFormData(r, a)
 	h.app.Render.Page(w, r, http.StatusOK, "application/portal_apply", v)
@@ -254,7 +250,7 @@ func (h *Handlers) submit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	noStore(w)
+	web.NoStore(w)
 	fail := func(status int, fields map[string]string) {
 		v := h.portalView(r, a.ID, "政府信息公开申请", web.Crumb{Label: "依申请公开", URL: "/apply"}, web.Crumb{Label: a.Name})
 		v.Form = r.PostForm
@@ -367,7 +363,7 @@ func (h *Handlers) statusApp(w http.ResponseWriter, r *http.Request) (*Applicati
 }
 
 func (h *Handlers) lookupForm(w http.ResponseWriter, r *http.Request) {
-	noStore(w)
+	web.NoStore(w)
 	v := h.portalView(r, 0, "申请查询", web.Crumb{Label: "依申请公开", URL: "/apply"}, web.Crumb{Label: "申请查询"})
 	if r.URL.Query().Get("expired") == "1" {
 		v.SetErrors(map[string]string{"number": "查询已过期或未登录，请重新输入申请编号和查询码。"})
@@ -376,7 +372,7 @@ func (h *Handlers) lookupForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) lookup(w http.ResponseWriter, r *http.Request) {
-	noStore(w)
+	web.NoStore(w)
 	v := h.portalView(r, 0, "申请查询", web.Crumb{Label: "依申请公开", URL: "/apply"}, web.Crumb{Label: "申请查询"})
 	if err := web.ParseForm(r); err != nil {
 		v.SetErrors(map[string]string{"number": apperr.MessageOf(err)})
@@ -422,7 +418,7 @@ func (h *Handlers) status(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) renderStatus(w http.ResponseWriter, r *http.Request, a *Application, status int, fields map[string]string, flash string) {
-	noStore(w)
+	web.NoStore(w)
 	st, err := h.svc.Status(r.Context(), a)
 	if err != nil {
 		h.app.Error(w, r, err)
@@ -579,7 +575,7 @@ func (h *Handlers) renderLetter(w http.ResponseWriter, r *http.Request, a *Appli
 		h.app.Error(w, r, err)
 		return
 	}
-	noStore(w)
+	web.NoStore(w)
 	v := h.app.NewView(r, lv.Title)
 	v.Data = letterPage{LetterView: lv, PDFURL: pdfURL}
 	h.app.Render.Page(w, r, http.StatusOK, "application/bare_letter", v)

@@ -190,7 +190,7 @@ func (h *Handlers) consoleCase(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handlers) consoleContact(w http.ResponseWriter, r *http.Request) {
 	if d, ok := h.loadCase(w, r, true); ok {
-		noStore(w)
+		web.NoStore(w)
 		h.renderCase(w, r, d, http.StatusOK, nil)
 	}
 }

@@ -57,8 +57,6 @@ func Register(app *web.App, svc *Service, site SiteFunc) (*Handlers, error) {
 
 const formName = "concern"
 
-func noStore(w http.ResponseWriter) { w.Header().Set("Cache-Control", "no-store") }
-
 func (h *Handlers) view(r *http.Request, agencyID int64, title string, crumbs ...web.Crumb) *web.View {
 	v := h.app.NewView(r, title)
 	if agencyID != 0 && h.site != nil {
@@ -123,7 +121,7 @@ func (h *Handlers) form(ch Channel) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		noStore(w)
+		web.NoStore(w)
 		v := h.view(r, a.ID, titleOf(ch), web.Crumb{Label: titleOf(ch)})
 		v.Data = h.formData(r, a, ch)
 		h.app.Render.Page(w, r, http.StatusOK, "concern/portal_form", v)
@@ -150,7 +148,7 @@ func (h *Handlers) post(ch Channel) http.HandlerFunc {
 // submit checks the guard, files the letter and shows the receipt, or the
 // form again with the messages.
 func (h *Handlers) submit(w http.ResponseWriter, r *http.Request, a AgencyRef, ch Channel, page string, data func(*web.View)) {
-	noStore(w)
+	web.NoStore(w)
 	fail := func(status int, fields map[string]string) {
 		v := h.view(r, a.ID, titleOf(ch))
 		if ch == SiteError {
@@ -294,7 +292,7 @@ func (h *Handlers) errorForm(w http.ResponseWriter, r *http.Request) {
 		h.app.ErrorPage(w, r, http.StatusNotFound, "请从出错的页面底部的“我为政府网站找错”进入。")
 		return
 	}
-	noStore(w)
+	web.NoStore(w)
 	v := h.view(r, a.ID, "我为政府网站找错", web.Crumb{Label: "我为政府网站找错"})
 	v.Form = url.Values{"page_url": {page}, "subject": {"页面内容有误"}}
 	h.errorData(r, a)(v)
@@ -313,13 +311,13 @@ func (h *Handlers) errorPost(w http.ResponseWriter, r *http.Request) {
 // ---------------------------------------------------------------- status
 
 func (h *Handlers) lookupForm(w http.ResponseWriter, r *http.Request) {
-	noStore(w)
+	web.NoStore(w)
 	v := h.view(r, 0, "来信查询", web.Crumb{Label: "来信查询"})
 	h.app.Render.Page(w, r, http.StatusOK, "concern/portal_lookup", v)
 }
 
 func (h *Handlers) lookup(w http.ResponseWriter, r *http.Request) {
-	noStore(w)
+	web.NoStore(w)
 	v := h.view(r, 0, "来信查询", web.Crumb{Label: "来信查询"})
 	if err := web.ParseForm(r); err != nil {
 		v.SetErrors(map[string]string{"number": apperr.MessageOf(err)})

@@ -580,7 +580,7 @@ func (h *Handlers) consoleComment(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handlers) consoleContact(w http.ResponseWriter, r *http.Request) {
 	if c, m, ok := h.loadComment(w, r, true); ok {
-		noStore(w)
+		web.NoStore(w)
 		h.renderComment(w, r, c, m, true, http.StatusOK, nil)
 	}
 }

@@ -48,8 +48,6 @@ func Register(app *web.App, svc *Service, site SiteFunc) (*Handlers, error) {
 	return h, nil
 }
 
-func noStore(w http.ResponseWriter) { w.Header().Set("Cache-Control", "no-store") }
-
 func (h *Handlers) view(r *http.Request, agencyID int64, title string, crumbs ...web.Crumb) *web.View {
 	v := h.app.NewView(r, title)
 	if agencyID != 0 && h.site != nil {
@@ -219,7 +217,7 @@ func (h *Handlers) page(w http.ResponseWriter, r *http.Request) {
 		h.app.Error(w, r, err)
 		return
 	}
-	noStore(w)
+	web.NoStore(w)
 	v := h.view(r, a.ID, c.Title, web.Crumb{Label: "征求意见", URL: "/o/" + a.Slug + "/consultations"}, web.Crumb{Label: c.Title})
 	v.Form = url.Values{"clause": {strconv.Itoa(d.Clause)}}
 	v.Data = d
@@ -233,7 +231,7 @@ func (h *Handlers) comment(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	noStore(w)
+	web.NoStore(w)
 	fail := func(status int, fields map[string]string) {
 		d, err := h.pageData(r, a, c)
 		if err != nil {
@@ -307,7 +305,7 @@ func (h *Handlers) count(w http.ResponseWriter, r *http.Request) {
 		h.app.Error(w, r, err)
 		return
 	}
-	noStore(w)
+	web.NoStore(w)
 	web.WriteJSON(w, http.StatusOK, map[string]any{"comments": n, "phase": c.PhaseOn(h.svc.today()), "phase_label": c.PhaseOn(h.svc.today()).Label(),
 		"closes_at": c.Deadline().Format(time.RFC3339), "days_left": c.DaysLeft(h.svc.today())})
 }

@@ -276,7 +276,7 @@ func (h *Handlers) consoleSignup(w http.ResponseWriter, r *http.Request) {
 	a, _ := h.svc.Agencies.Agency(r.Context(), e.AgencyID)
 	v := h.consoleView(r, "代为报名成功", web.Crumb{Label: e.Theme, URL: "/console/opendays/" + strconv.FormatInt(e.ID, 10)}, web.Crumb{Label: "代为报名"})
 	v.Data = map[string]any{"E": e, "R": rc, "QR": URL(a.Slug, e.ID) + "/qr.png?code=" + rc.Code}
-	noStore(w)
+	web.NoStore(w)
 	h.app.Render.Page(w, r, http.StatusOK, "openday/console_receipt", v)
 }
 
@@ -335,7 +335,7 @@ func (h *Handlers) renderCheckin(w http.ResponseWriter, r *http.Request, status 
 		masked = web.MaskName(done.Name) + "（" + done.Group + "）"
 	}
 	v.Data = map[string]any{"E": e, "Done": done, "Masked": masked}
-	noStore(w)
+	web.NoStore(w)
 	h.app.Render.Page(w, r, status, "openday/console_checkin", v)
 }
 

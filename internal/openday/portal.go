@@ -47,8 +47,6 @@ func Register(app *web.App, svc *Service, site SiteFunc) (*Handlers, error) {
 	return h, nil
 }
 
-func noStore(w http.ResponseWriter) { w.Header().Set("Cache-Control", "no-store") }
-
 func (h *Handlers) view(r *http.Request, agencyID int64, title string, crumbs ...web.Crumb) *web.View {
 	v := h.app.NewView(r, title)
 	if agencyID != 0 && h.site != nil {
@@ -160,7 +158,7 @@ func (h *Handlers) render(w http.ResponseWriter, r *http.Request, status int, a 
 		h.app.Error(w, r, err)
 		return
 	}
-	noStore(w)
+	web.NoStore(w)
 	v := h.view(r, a.ID, e.Theme, web.Crumb{Label: "政府开放日", URL: "/o/" + a.Slug + "/opendays"}, web.Crumb{Label: e.Theme})
 	v.Form = form
 	v.SetErrors(fields, order...)
@@ -218,7 +216,7 @@ func (h *Handlers) signup(w http.ResponseWriter, r *http.Request) {
 		h.app.Error(w, r, err)
 		return
 	}
-	noStore(w)
+	web.NoStore(w)
 	v := h.view(r, a.ID, "报名已提交", web.Crumb{Label: "政府开放日", URL: "/o/" + a.Slug + "/opendays"}, web.Crumb{Label: e.Theme, URL: URL(a.Slug, e.ID)})
 	v.Data = map[string]any{"Agency": a, "E": e, "R": rc, "QR": URL(a.Slug, e.ID) + "/qr.png?code=" + rc.Code}
 	h.app.Render.Page(w, r, http.StatusOK, "openday/portal_receipt", v)
@@ -267,7 +265,7 @@ func (h *Handlers) cancel(w http.ResponseWriter, r *http.Request) {
 		h.app.Error(w, r, err)
 		return
 	}
-	noStore(w)
+	web.NoStore(w)
 	v := h.view(r, a.ID, "报名已取消", web.Crumb{Label: "政府开放日", URL: "/o/" + a.Slug + "/opendays"}, web.Crumb{Label: e.Theme, URL: URL(a.Slug, e.ID)})
 	v.Data = map[string]any{"Agency": a, "E": e}
 	h.app.Render.Page(w, r, http.StatusOK, "openday/portal_cancelled", v)
@@ -286,7 +284,7 @@ func (h *Handlers) qr(w http.ResponseWriter, r *http.Request) {
 		h.app.Error(w, r, err)
 		return
 	}
-	noStore(w)
+	web.NoStore(w)
 	w.Header().Set("Content-Type", "image/png")
 	w.Write(png)
 }

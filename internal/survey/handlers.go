@@ -52,8 +52,6 @@ func Register(app *web.App, svc *Service, site SiteFunc) (*Handlers, error) {
 	return h, nil
 }
 
-func noStore(w http.ResponseWriter) { w.Header().Set("Cache-Control", "no-store") }
-
 // ---------------------------------------------------------------- public
 
 type formData struct {
@@ -123,7 +121,7 @@ func (h *Handlers) form(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	noStore(w)
+	web.NoStore(w)
 	token := r.URL.Query().Get("t")
 	if v.State == Open {
 		if err := h.svc.CheckToken(r.Context(), v, token); err != nil {
@@ -142,7 +140,7 @@ func (h *Handlers) submit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	noStore(w)
+	web.NoStore(w)
 	token := r.URL.Query().Get("t")
 	fail := func(status int, fields map[string]string) {
 		pv := h.publicView(r, v, v.Title)
@@ -560,6 +558,6 @@ func (h *Handlers) consoleExport(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	w.Header().Set("Content-Disposition", `attachment; filename="survey-`+strconv.FormatInt(s.ID, 10)+`.xlsx"`)
-	noStore(w)
+	web.NoStore(w)
 	w.Write(buf.Bytes())
 }

@@ -112,3 +112,7 @@ func ServeDownload(w http.ResponseWriter, name, contentType string, size int64, 
 	}
 	io.Copy(w, body)
 }
+
+// NoStore keeps a response out of every cache (a receipt with a query
+// code, a page with a fresh form token or personal data).
+func NoStore(w http.ResponseWriter) { w.Header().Set("Cache-Control", "no-store") }
