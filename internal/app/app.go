@@ -70,10 +70,11 @@ type Core struct {
 	Concerns      *concern.Service
 	Decisions     *decision.Service
 	Consultations *consultation.Service
-	Standards     *standardsService // 公开标准目录 (wire_standards.go)
-	Normative     *normativeService // 行政规范性文件 (wire_normative.go)
-	OpenDays      *openDaysService  // 政府开放日 (wire_opendays.go)
-	Surveys       *surveyService    // 问卷 (wire_surveys.go)
+	Standards     *standardsService  // 公开标准目录 (wire_standards.go)
+	Normative     *normativeService  // 行政规范性文件 (wire_normative.go)
+	OpenDays      *openDaysService   // 政府开放日 (wire_opendays.go)
+	Surveys       *surveyService     // 问卷 (wire_surveys.go)
+	Evaluations   *socialEvalService // 社会评议 (wire_socialeval.go)
 	// keys are derived from the secret key (serving only): they sign the
 	// public forms' tokens and the applicant's status cookie, the same on
 	// every instance.
@@ -173,6 +174,7 @@ func OpenCore(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 	c.openStandards()
 	c.openSurveys()
 	c.openOpenDays()
+	c.openSocialEval()
 	return c, nil
 }
 
@@ -280,6 +282,7 @@ func (a *App) build(ctx context.Context) error {
 			{Label: "政策解读检查", URL: "/console/interpretations", Perm: auth.ViewItems, Section: "interpretations"},
 			{Label: "问卷", URL: "/console/surveys", Perm: auth.ManageSurveys, Section: "surveys"},
 			{Label: "政府开放日", URL: "/console/opendays", Perm: auth.ManageOpenDays, Section: "opendays"},
+			{Label: "社会评议", URL: "/console/evaluations", Perm: auth.ManageEvaluations, Section: "evaluations"},
 			{Label: "公开目录", URL: "/console/catalogue", Perm: auth.ManageCatalogue, Section: "catalogue"},
 			{Label: "政务公开设置", URL: "/console/disclosure/settings", Perm: auth.ManageCatalogue, Section: "disclosure-settings"},
 			{Label: "单位设置", URL: "/console/agency", Perm: auth.ManageAgencySettings, Section: "agency"},
@@ -300,7 +303,7 @@ func (a *App) build(ctx context.Context) error {
 	// every cached page stale.
 	a.Pages = web.NewPageCache(versions{a.Version, a.Agencies}, cfg.PageCacheBytes)
 	a.registerPageMetrics()
-	if a.agencyHandlers, err = agency.Register(w, a.Agencies, []agency.PortalLink{{Label: "政府信息公开", Path: "gk/"}, {Label: "依申请公开", Path: "apply"}, {Label: "领导信箱", Path: "mailbox"}, {Label: "留言板", Path: "board"}, {Label: "重大决策", Path: "decisions"}, {Label: "征求意见", Path: "consultations"}, {Label: "规范性文件", Path: "normative"}, {Label: "标准目录", Path: "standards"}, {Label: "开放日", Path: "opendays"}}, a.Pages.Wrap); err != nil {
+	if a.agencyHandlers, err = agency.Register(w, a.Agencies, []agency.PortalLink{{Label: "政府信息公开", Path: "gk/"}, {Label: "依申请公开", Path: "apply"}, {Label: "领导信箱", Path: "mailbox"}, {Label: "留言板", Path: "board"}, {Label: "重大决策", Path: "decisions"}, {Label: "征求意见", Path: "consultations"}, {Label: "规范性文件", Path: "normative"}, {Label: "标准目录", Path: "standards"}, {Label: "开放日", Path: "opendays"}, {Label: "问卷调查", Path: "surveys"}, {Label: "社会评议", Path: "evaluations"}}, a.Pages.Wrap); err != nil {
 		return err
 	}
 	w.Sites = a.agencyHandlers.Site
@@ -337,6 +340,9 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	if err := a.registerOpenDays(w, site); err != nil {
+		return err
+	}
+	if err := a.registerSocialEval(w, site); err != nil {
 		return err
 	}
 	if _, err := application.Register(w, a.Applications, func(r *http.Request, agencyID int64) web.Site { return site(r, agencyID) }, a.keys.status); err != nil {
@@ -493,6 +499,7 @@ func (a *App) registerJobs() {
 	// copies among the comments of the open ones are marked every hour.
 	a.registerNormativeJobs()
 	a.registerOpenDaysJobs()
+	a.registerSocialEvalJobs()
 	a.Jobs.Every("consultation.close", 5*time.Minute, func(ctx context.Context) error {
 		_, err := a.Consultations.CloseDue(ctx)
 		return err

@@ -243,5 +243,8 @@ func (c *Core) LoadDemo(ctx context.Context) (creds []Credential, loaded bool, e
 	if err := c.loadDemoOpenDays(ctx, ids, divisions, as); err != nil {
 		return nil, false, fmt.Errorf("demo open days: %w", err)
 	}
+	if err := c.loadDemoSocialEval(ctx, ids, divisions, as); err != nil {
+		return nil, false, fmt.Errorf("demo social evaluation: %w", err)
+	}
 	return creds, true, nil
 }

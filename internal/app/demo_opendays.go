@@ -1,13 +1,18 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"time"
 
 	"github.com/gongkai/gongkai/internal/auth"
 	"github.com/gongkai/gongkai/internal/civil"
 	"github.com/gongkai/gongkai/internal/openday"
+	"github.com/gongkai/gongkai/internal/survey"
 )
 
 // Demo open days of 上海市民族和宗教事务局 (their names are invented).
@@ -70,6 +75,9 @@ func (c *Core) loadOpenDaysDemo(ctx context.Context, agencyID int64, editor, han
 		"观看了政务服务演示，并就少数民族群众就业创业服务提出了 6 条意见建议，已交相关处室研究办理。"); err != nil {
 		return err
 	}
+	if err := c.demoOpenDayAftermath(ctx, at(day.AddDays(1), 11), editor, past.ID); err != nil {
+		return err
+	}
 
 	// Three weeks ahead, sign-up open.
 	day = today.AddDays(21)
@@ -93,4 +101,105 @@ func (c *Core) loadOpenDaysDemo(ctx context.Context, agencyID int64, editor, han
 		}
 	}
 	return nil
+}
+
+// demoOpenDayAftermath gives the held open day its photos (drawn here,
+// each with its alt text) and its evaluation: the attendees invited, three
+// of the four answered.
+func (c *Core) demoOpenDayAftermath(ctx context.Context, s *openday.Service, editor *auth.Principal, id int64) error {
+	photos := []struct {
+		alt, caption string
+		scene        int
+	}{
+		{"参加人员在一楼多功能厅参观民族团结进步成果展，讲解员在展板前介绍", "参观民族团结进步成果展", 0},
+		{"座谈会现场：参加人员围坐在会议桌旁，与工作人员交流就业创业服务", "座谈交流", 1},
+	}
+	for _, p := range photos {
+		if _, err := s.AddPhoto(ctx, editor, id, openday.Upload{Name: "现场照片.png", Reader: bytes.NewReader(demoScene(p.scene))}, p.alt, p.caption); err != nil {
+			return fmt.Errorf("demo open-day photo: %w", err)
+		}
+	}
+	if _, err := s.InviteEvaluation(ctx, editor, id); err != nil {
+		return fmt.Errorf("demo open-day evaluation: %w", err)
+	}
+	var surveyID int64
+	if err := c.DB.R.QueryRowContext(ctx, `SELECT evaluation_survey_id FROM opendays WHERE id = $1`, id).Scan(&surveyID); err != nil {
+		return err
+	}
+	rows, err := c.DB.R.QueryContext(ctx, `SELECT token FROM survey_tokens WHERE survey_id = $1 ORDER BY id`, surveyID)
+	if err != nil {
+		return err
+	}
+	var tokens []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return err
+		}
+		tokens = append(tokens, t)
+	}
+	rows.Close()
+	answers := []survey.Answers{
+		{"q1": {"5"}, "q2": {"1"}, "q3": {"1"}, "q4": {"希望以后多安排与少数民族群众面对面交流的环节。"}},
+		{"q1": {"4"}, "q2": {"2"}, "q3": {"1"}, "q4": {"展览内容丰富，建议提前在网站公布活动资料。"}},
+		{"q1": {"5"}, "q2": {"2"}, "q3": {"2"}},
+	}
+	for i, a := range answers {
+		if i >= len(tokens)-1 { // the last attendee has not answered
+			break
+		}
+		if _, err := c.Surveys.Submit(ctx, surveyID, survey.Submission{Answers: a, Token: tokens[i], IP: "demo"}); err != nil {
+			return fmt.Errorf("demo open-day evaluation answer: %w", err)
+		}
+	}
+	return nil
+}
+
+// demoScene draws a plain picture for the demo's photos (0: an exhibition
+// with panels and visitors, 1: a meeting table with people around it).
+func demoScene(kind int) []byte {
+	const w, h = 640, 400
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	fill := func(x0, y0, x1, y1 int, c color.RGBA) {
+		for y := max(y0, 0); y < min(y1, h); y++ {
+			for x := max(x0, 0); x < min(x1, w); x++ {
+				img.SetRGBA(x, y, c)
+			}
+		}
+	}
+	person := func(x, y int, c color.RGBA) {
+		for dy := -12; dy <= 12; dy++ {
+			for dx := -12; dx <= 12; dx++ {
+				if dx*dx+dy*dy <= 144 {
+					img.SetRGBA(x+dx, y+dy, color.RGBA{233, 196, 160, 255})
+				}
+			}
+		}
+		fill(x-16, y+14, x+16, y+70, c)
+	}
+	fill(0, 0, w, h, color.RGBA{236, 232, 222, 255}) // wall
+	fill(0, 300, w, h, color.RGBA{176, 150, 120, 255})
+	coats := []color.RGBA{{40, 60, 110, 255}, {150, 40, 40, 255}, {60, 110, 70, 255}, {90, 90, 90, 255}, {120, 80, 140, 255}}
+	if kind == 0 {
+		for i := range 3 {
+			x := 60 + i*190
+			fill(x, 60, x+150, 230, color.RGBA{190, 30, 30, 255})
+			fill(x+10, 70, x+140, 120, color.RGBA{250, 240, 220, 255})
+			fill(x+10, 130, x+140, 220, color.RGBA{245, 245, 245, 255})
+		}
+		for i := range 5 {
+			person(90+i*115, 250, coats[i])
+		}
+	} else {
+		fill(120, 250, 520, 300, color.RGBA{120, 80, 50, 255})
+		for i := range 5 {
+			person(150+i*85, 195, coats[i])
+		}
+		fill(230, 40, 410, 150, color.RGBA{30, 60, 120, 255})
+		fill(245, 55, 395, 80, color.RGBA{250, 250, 250, 255})
+	}
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	return b.Bytes()
 }

@@ -15,25 +15,30 @@ import (
 func init() {
 	const managers = "agency_admin editor handler" // auth.ManageOpenDays
 	matrixParts = append(matrixParts, map[string]string{
-		"GET /o/{slug}/opendays":                           public,
-		"GET /o/{slug}/opendays/feed.atom":                 public,
-		"GET /o/{slug}/opendays/{id}":                      public,
-		"POST /o/{slug}/opendays/{id}/signups":             public,
-		"POST /o/{slug}/opendays/{id}/cancel":              public,
-		"GET /o/{slug}/opendays/{id}/qr.png":               public,
-		"GET /console/opendays":                            managers,
-		"GET /console/opendays/new":                        managers,
-		"POST /console/opendays":                           managers,
-		"GET /console/opendays/{id}":                       managers,
-		"POST /console/opendays/{id}":                      managers,
-		"POST /console/opendays/{id}/state":                managers,
-		"POST /console/opendays/{id}/signups":              managers,
-		"POST /console/opendays/{id}/signups/{sid}/cancel": managers,
-		"POST /console/opendays/{id}/select":               managers,
-		"GET /console/opendays/{id}/checkin":               managers,
-		"POST /console/opendays/{id}/checkin":              managers,
-		"POST /console/opendays/{id}/summary":              managers,
-		"POST /console/opendays/{id}/evaluation":           managers,
+		"GET /o/{slug}/opendays":                            public,
+		"GET /o/{slug}/opendays/feed.atom":                  public,
+		"GET /o/{slug}/opendays/{id}":                       public,
+		"POST /o/{slug}/opendays/{id}/signups":              public,
+		"POST /o/{slug}/opendays/{id}/cancel":               public,
+		"GET /o/{slug}/opendays/{id}/qr.png":                public,
+		"GET /console/opendays":                             managers,
+		"GET /console/opendays/new":                         managers,
+		"POST /console/opendays":                            managers,
+		"GET /console/opendays/{id}":                        managers,
+		"POST /console/opendays/{id}":                       managers,
+		"POST /console/opendays/{id}/state":                 managers,
+		"POST /console/opendays/{id}/signups":               managers,
+		"POST /console/opendays/{id}/signups/{sid}/cancel":  managers,
+		"POST /console/opendays/{id}/select":                managers,
+		"GET /console/opendays/{id}/checkin":                managers,
+		"POST /console/opendays/{id}/checkin":               managers,
+		"POST /console/opendays/{id}/summary":               managers,
+		"POST /console/opendays/{id}/evaluation":            managers,
+		"POST /console/opendays/{id}/photos":                managers,
+		"POST /console/opendays/{id}/photos/{photo}/delete": managers,
+		"GET /o/{slug}/opendays/{id}/photos/{photo}":        public,
+		"GET /api/v1/opendays":                              public,
+		"GET /api/v1/opendays/{id}":                         public,
 	})
 	pathFillers = append(pathFillers, func(e *apptest.Env, path string) string {
 		if !strings.Contains(path, "/opendays/{") {
@@ -42,7 +47,7 @@ func init() {
 		id := openDayID(e, demoOpenDayUpcomingTitle)
 		var sid int64
 		e.App.DB.R.QueryRow(`SELECT id FROM openday_signups WHERE event_id = $1 ORDER BY id LIMIT 1`, id).Scan(&sid)
-		return strings.NewReplacer("{slug}", "mzzj", "{id}", fmt.Sprint(id), "{sid}", fmt.Sprint(sid)).Replace(path)
+		return strings.NewReplacer("{slug}", "mzzj", "{id}", fmt.Sprint(id), "{sid}", fmt.Sprint(sid), "{photo}", "1").Replace(path)
 	})
 }
 

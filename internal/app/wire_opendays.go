@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"net/http"
-	"strconv"
+	"slices"
+	"strings"
 
 	"github.com/gongkai/gongkai/internal/agency"
 	"github.com/gongkai/gongkai/internal/auth"
@@ -22,7 +24,7 @@ type openDaysService = openday.Service
 func (c *Core) openOpenDays() {
 	// The post-event evaluation is a questionnaire of internal/survey with
 	// one invitation link per attendee.
-	c.OpenDays = openday.NewService(openday.Deps{DB: c.DB, Agencies: openDayAgencies{c.Agencies}, Limiter: c.Limiter,
+	c.OpenDays = openday.NewService(openday.Deps{DB: c.DB, Agencies: openDayAgencies{c.Agencies}, Limiter: c.Limiter, Blobs: c.Blobs,
 		Version: c.Version, BaseURL: c.Config.BaseURL, Now: c.Disclosure.Now, Evaluations: openDayEvaluations{c}})
 }
 
@@ -97,5 +99,40 @@ func (e openDayEvaluations) Invite(ctx context.Context, agencyID, eventID int64,
 }
 
 func (e openDayEvaluations) ResultsURL(surveyID int64) string {
-	return "/surveys/" + strconv.FormatInt(surveyID, 10) + "/results"
+	return survey.ResultsURL(surveyID)
+}
+
+// Summary puts the published results in words: the mean of a scale, the
+// share of each choice (most chosen first); text answers stay on the
+// results page.
+func (e openDayEvaluations) Summary(ctx context.Context, surveyID int64) (*openday.EvaluationSummary, error) {
+	res, err := e.c.Surveys.PublicResults(ctx, surveyID)
+	if err != nil {
+		return nil, err
+	}
+	out := &openday.EvaluationSummary{Responses: res.Responses}
+	for _, q := range res.Questions {
+		if q.Answered == 0 {
+			continue
+		}
+		var text string
+		switch q.Kind {
+		case survey.Scale:
+			text = fmt.Sprintf("平均 %s 分（满分 %d 分，%d 人作答）", q.Mean, q.ScaleMax, q.Answered)
+		case survey.Single, survey.Multiple:
+			counts := slices.Clone(q.Counts)
+			slices.SortStableFunc(counts, func(a, b survey.Count) int { return b.N - a.N })
+			var parts []string
+			for _, c := range counts {
+				if c.N > 0 {
+					parts = append(parts, fmt.Sprintf("%s %d%%", c.Label, c.Percent))
+				}
+			}
+			text = strings.Join(parts, "；")
+		default:
+			continue
+		}
+		out.Lines = append(out.Lines, openday.EvaluationLine{Question: q.Title, Result: text})
+	}
+	return out, nil
 }

@@ -18,7 +18,14 @@ import (
 type surveyService = survey.Service
 
 func (c *Core) openSurveys() {
-	c.Surveys = survey.NewService(survey.Deps{DB: c.DB, BaseURL: c.Config.BaseURL, Now: c.Disclosure.Now})
+	c.Surveys = survey.NewService(survey.Deps{DB: c.DB, BaseURL: c.Config.BaseURL, Now: c.Disclosure.Now,
+		AgencyBySlug: func(ctx context.Context, slug string) (int64, string, error) {
+			a, err := c.Agencies.BySlug(ctx, slug)
+			if err != nil {
+				return 0, "", err
+			}
+			return a.ID, a.Name, nil
+		}})
 }
 
 func (a *App) registerSurveys(w *web.App, site func(r *http.Request, agencyID int64) web.Site) error {

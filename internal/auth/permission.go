@@ -63,6 +63,9 @@ const (
 	// Questionnaires, open days and social evaluation (社会评议).
 	ManageSurveys  Permission = "surveys.manage"  // questionnaires: build, open, close, results and exports
 	ManageOpenDays Permission = "opendays.manage" // open days: events, sign-ups, selection, check-in, summaries
+	// ManageEvaluations runs social evaluation campaigns: groups, indicators,
+	// invitations, scores, the report and the improvement actions.
+	ManageEvaluations Permission = "evaluations.manage"
 )
 
 // grants says which roles hold each permission beyond Public/Authenticated.
@@ -99,6 +102,7 @@ var grants = map[Permission]Roles{
 	ManageStandards:      {AgencyAdmin, Editor},
 	ManageSurveys:        {AgencyAdmin, Editor},
 	ManageOpenDays:       {AgencyAdmin, Editor, Handler},
+	ManageEvaluations:    {AgencyAdmin, Editor, Approver},
 }
 
 // Known reports whether p is a declared permission.

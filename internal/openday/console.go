@@ -1,6 +1,8 @@
 package openday
 
 import (
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -27,6 +29,8 @@ func (h *Handlers) registerConsole() {
 	a.Handle("POST /console/opendays/{id}/checkin", m, h.consoleCheckinPost, web.Summary("凭报名码签到"))
 	a.Handle("POST /console/opendays/{id}/summary", m, h.consoleSummary, web.Summary("发布活动总结"))
 	a.Handle("POST /console/opendays/{id}/evaluation", m, h.consoleEvaluation, web.Summary("邀请参加人员评价"))
+	a.Handle("POST /console/opendays/{id}/photos", m, h.consolePhoto, web.Summary("上传活动照片"), web.Upload())
+	a.Handle("POST /console/opendays/{id}/photos/{photo}/delete", m, h.consoleDeletePhoto, web.Summary("删除活动照片"))
 }
 
 func (h *Handlers) consoleView(r *http.Request, title string, crumbs ...web.Crumb) *web.View {
@@ -148,6 +152,9 @@ type detailData struct {
 	CanEval    bool
 	CheckedIn  int
 	Applicants int
+	Photos     []*Photo
+	// EvalURL is the evaluation's results once the attendees are invited.
+	EvalURL string
 }
 
 func (h *Handlers) renderDetail(w http.ResponseWriter, r *http.Request, status int, e *Event, form url.Values, fields map[string]string) {
@@ -161,7 +168,8 @@ func (h *Handlers) renderDetail(w http.ResponseWriter, r *http.Request, status i
 		return
 	}
 	now := h.svc.Now()
-	d := &detailData{E: e, Signups: list, Past: e.Past(now), Phase: e.SignupPhase(now), CanEval: h.svc.Evaluations != nil && e.State == Done}
+	d := &detailData{E: e, Signups: list, Past: e.Past(now), Phase: e.SignupPhase(now), EvalURL: h.svc.EvaluationURL(r.Context(), e.ID)}
+	d.CanEval = h.svc.Evaluations != nil && e.State == Done && d.EvalURL == ""
 	for _, x := range list {
 		if x.CheckedInAt != nil {
 			d.CheckedIn++
@@ -182,7 +190,11 @@ func (h *Handlers) renderDetail(w http.ResponseWriter, r *http.Request, status i
 		form = url.Values{"summary": {e.Summary}}
 	}
 	v.Form = form
-	v.SetErrors(fields, "_state", "name", "phone", "email", "group", "summary")
+	v.SetErrors(fields, "_state", "name", "phone", "email", "group", "summary", "photo", "alt", "caption")
+	if d.Photos, err = h.svc.Photos(r.Context(), e.ID); err != nil {
+		h.app.Error(w, r, err)
+		return
+	}
 	v.Data = d
 	h.app.Render.Page(w, r, status, "openday/console_detail", v)
 }
@@ -376,4 +388,59 @@ func (h *Handlers) consoleCheckinPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.renderCheckin(w, r, http.StatusOK, e, x, nil)
+}
+
+func (h *Handlers) consolePhoto(w http.ResponseWriter, r *http.Request) {
+	e, ok := h.event(w, r)
+	if !ok {
+		return
+	}
+	if err := web.ParseForm(r); err != nil {
+		h.renderDetail(w, r, web.Status(apperr.CodeOf(err)), e, url.Values{}, map[string]string{"photo": apperr.MessageOf(err)})
+		return
+	}
+	if r.MultipartForm != nil {
+		defer r.MultipartForm.RemoveAll()
+	}
+	var up Upload
+	if r.MultipartForm != nil {
+		if fhs := r.MultipartForm.File["photo"]; len(fhs) > 0 && fhs[0].Size > 0 {
+			f, err := fhs[0].Open()
+			if err != nil {
+				h.renderDetail(w, r, http.StatusBadRequest, e, r.PostForm, map[string]string{"photo": "上传的文件无法读取，请重新选择。"})
+				return
+			}
+			defer f.Close()
+			up = Upload{Name: rawFileName(fhs[0]), Reader: f}
+		}
+	}
+	if _, err := h.svc.AddPhoto(r.Context(), web.Principal(r), e.ID, up, r.PostFormValue("alt"), r.PostFormValue("caption")); err != nil {
+		if status, fields, ok := formFields(err, "photo"); ok {
+			h.renderDetail(w, r, status, e, r.PostForm, fields)
+			return
+		}
+		h.app.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/console/opendays/"+strconv.FormatInt(e.ID, 10)+"?flash=saved#h-photos", http.StatusSeeOther)
+}
+
+func (h *Handlers) consoleDeletePhoto(w http.ResponseWriter, r *http.Request) {
+	h.post(w, r, "photo", func(e *Event) error {
+		pid, ok := web.PathID(r, "photo")
+		if !ok {
+			return apperr.New(apperr.Conflict, "没有这张照片。")
+		}
+		return h.svc.RemovePhoto(r.Context(), web.Principal(r), e.ID, pid)
+	})
+}
+
+// rawFileName is the file name as the browser sent it: mime/multipart
+// keeps only its base name, which would hide a "../../x.jpg" that the
+// service refuses with a message.
+func rawFileName(fh *multipart.FileHeader) string {
+	if _, params, err := mime.ParseMediaType(fh.Header.Get("Content-Disposition")); err == nil && params["filename"] != "" {
+		return params["filename"]
+	}
+	return fh.Filename
 }

@@ -2,6 +2,7 @@ package openday
 
 import (
 	"embed"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -43,7 +44,9 @@ func Register(app *web.App, svc *Service, site SiteFunc) (*Handlers, error) {
 	app.Handle("POST /o/{slug}/opendays/{id}/signups", auth.Public, h.signup, web.Summary("政府开放日：报名"))
 	app.Handle("POST /o/{slug}/opendays/{id}/cancel", auth.Public, h.cancel, web.Summary("政府开放日：取消报名"))
 	app.Handle("GET /o/{slug}/opendays/{id}/qr.png", auth.Public, h.qr, web.Summary("政府开放日：报名码二维码"))
+	app.Handle("GET /o/{slug}/opendays/{id}/photos/{photo}", auth.Public, h.photo, web.Summary("政府开放日：活动照片"))
 	h.registerConsole()
+	h.registerAPI()
 	return h, nil
 }
 
@@ -137,6 +140,9 @@ type pageData struct {
 	Selected []string
 	// EvalURL is the published results of the attendees' evaluation.
 	EvalURL string
+	// Eval is that evaluation in brief, Photos the summary's pictures.
+	Eval   *EvaluationSummary
+	Photos []*Photo
 }
 
 func (h *Handlers) pageData(r *http.Request, a AgencyRef, e *Event) (*pageData, error) {
@@ -144,6 +150,13 @@ func (h *Handlers) pageData(r *http.Request, a AgencyRef, e *Event) (*pageData, 
 	d := &pageData{Agency: a, E: e, Phase: e.SignupPhase(now), Past: e.Past(now), Token: h.app.Guard.Token(formName),
 		Groups: []web.Option{{Value: "", Label: "请选择"}}}
 	d.EvalURL = h.svc.EvaluationURL(r.Context(), e.ID)
+	if e.State == Done {
+		d.Eval = h.svc.EvaluationSummary(r.Context(), e.ID)
+		var err error
+		if d.Photos, err = h.svc.Photos(r.Context(), e.ID); err != nil {
+			return nil, err
+		}
+	}
 	for _, g := range e.Groups {
 		d.Groups = append(d.Groups, web.Option{Value: strconv.FormatInt(g.ID, 10), Label: g.Name + "（名额 " + strconv.Itoa(g.Quota) + "，剩余 " + strconv.Itoa(g.Left()) + "）"})
 	}
@@ -287,4 +300,39 @@ func (h *Handlers) qr(w http.ResponseWriter, r *http.Request) {
 	web.NoStore(w)
 	w.Header().Set("Content-Type", "image/png")
 	w.Write(png)
+}
+
+// photo serves a picture of a held event's summary.
+func (h *Handlers) photo(w http.ResponseWriter, r *http.Request) {
+	a, ok := h.agencyOf(w, r)
+	if !ok {
+		return
+	}
+	id, ok1 := web.PathID(r, "id")
+	pid, ok2 := web.PathID(r, "photo")
+	if !ok1 || !ok2 {
+		h.app.ErrorPage(w, r, http.StatusNotFound, "没有这张照片。")
+		return
+	}
+	ph, rc, err := h.svc.OpenPublicPhoto(r.Context(), a.ID, id, pid)
+	if err != nil {
+		if apperr.Is(err, apperr.NotFound) {
+			h.app.ErrorPage(w, r, http.StatusNotFound, "没有这张照片。")
+			return
+		}
+		h.app.Error(w, r, err)
+		return
+	}
+	defer rc.Close()
+	etag := `"` + ph.SHA256[:32] + `"`
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("Content-Type", ph.ContentType)
+	w.Header().Set("Content-Length", strconv.FormatInt(ph.Size, 10))
+	io.Copy(w, rc)
 }

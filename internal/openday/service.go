@@ -12,6 +12,7 @@ import (
 	"github.com/gongkai/gongkai/internal/apperr"
 	"github.com/gongkai/gongkai/internal/audit"
 	"github.com/gongkai/gongkai/internal/auth"
+	"github.com/gongkai/gongkai/internal/blob"
 	"github.com/gongkai/gongkai/internal/civil"
 	"github.com/gongkai/gongkai/internal/db"
 	"github.com/gongkai/gongkai/internal/notify"
@@ -49,6 +50,24 @@ type Evaluations interface {
 	Invite(ctx context.Context, agencyID, eventID int64, theme string, attendees []Attendee) (surveyID int64, links map[int64]string, err error)
 	// ResultsURL is the public results page of the questionnaire.
 	ResultsURL(surveyID int64) string
+	// Summary is the questionnaire's published results in brief, for the
+	// event's summary (nil when they are not public).
+	Summary(ctx context.Context, surveyID int64) (*EvaluationSummary, error)
+}
+
+// EvaluationSummary are the evaluation's results in brief: how many
+// answered and one line per choice or scale question.
+type EvaluationSummary struct {
+	URL       string
+	Responses int
+	Lines     []EvaluationLine
+}
+
+// EvaluationLine is a question and its result in words, e.g. "平均 4.60
+// 分（满分 5 分）" or "达到预期 60%；超出预期 40%".
+type EvaluationLine struct {
+	Question string `json:"question"`
+	Result   string `json:"result"`
 }
 
 // Deps are the services open days use.
@@ -56,6 +75,8 @@ type Deps struct {
 	DB       *db.DB
 	Agencies AgencyDirectory
 	Limiter  *ratelimit.Limiter
+	// Blobs keeps the photos of held events (may be nil: no photos).
+	Blobs blob.Store
 	// Evaluations may be nil: then no evaluation is offered.
 	Evaluations Evaluations
 	Version     *web.DBVersion
@@ -905,6 +926,24 @@ func absolute(base, link string) string {
 		return link
 	}
 	return strings.TrimRight(base, "/") + link
+}
+
+// EvaluationSummary is the published evaluation of an event in brief, nil
+// when there is none (or its results are not public).
+func (s *Service) EvaluationSummary(ctx context.Context, eventID int64) *EvaluationSummary {
+	if s.Evaluations == nil {
+		return nil
+	}
+	var id int64
+	if err := s.DB.R.QueryRowContext(ctx, `SELECT COALESCE(evaluation_survey_id, 0) FROM opendays WHERE id = $1`, eventID).Scan(&id); err != nil || id == 0 {
+		return nil
+	}
+	sum, err := s.Evaluations.Summary(ctx, id)
+	if err != nil || sum == nil {
+		return nil
+	}
+	sum.URL = s.Evaluations.ResultsURL(id)
+	return sum
 }
 
 // EvaluationURL is the public results page of an event's evaluation, ""

@@ -1,8 +1,13 @@
 package openday_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
 	"sort"
 	"strings"
 	"sync"
@@ -12,6 +17,7 @@ import (
 	"github.com/gongkai/gongkai/internal/agency"
 	"github.com/gongkai/gongkai/internal/apperr"
 	"github.com/gongkai/gongkai/internal/auth"
+	"github.com/gongkai/gongkai/internal/blob"
 	"github.com/gongkai/gongkai/internal/civil"
 	"github.com/gongkai/gongkai/internal/db"
 	"github.com/gongkai/gongkai/internal/db/dbtest"
@@ -78,6 +84,10 @@ func (e *evals) Invite(_ context.Context, _, _ int64, _ string, list []openday.A
 
 func (e *evals) ResultsURL(id int64) string { return fmt.Sprintf("/surveys/%d/results", id) }
 
+func (e *evals) Summary(_ context.Context, id int64) (*openday.EvaluationSummary, error) {
+	return &openday.EvaluationSummary{Responses: 1, Lines: []openday.EvaluationLine{{Question: "满意度", Result: "平均 5.00 分"}}}, nil
+}
+
 func setup(t testing.TB, d *db.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
@@ -94,8 +104,12 @@ func setup(t testing.TB, d *db.DB) *fixture {
 		t.Fatal(err)
 	}
 	f.a, f.b = openday.AgencyRef{ID: a.ID, Slug: a.Slug, Name: a.Name}, openday.AgencyRef{ID: b.ID, Slug: b.Slug, Name: b.Name}
+	blobs, err := blob.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
 	f.svc = openday.NewService(openday.Deps{DB: d, Limiter: ratelimit.New(d, f.clock.Now), Agencies: &directory{[]openday.AgencyRef{f.a, f.b}},
-		Evaluations: f.evals, Now: f.clock.Now})
+		Evaluations: f.evals, Blobs: blobs, Now: f.clock.Now})
 	p := func(agencyID int64, name string, roles ...auth.Role) *auth.Principal {
 		return &auth.Principal{Username: name, DisplayName: name, AgencyID: agencyID, Roles: roles, State: auth.StateActive}
 	}
@@ -425,6 +439,120 @@ func TestEventForm(t *testing.T) {
 		up.Version = 99
 		if _, err := f.svc.Update(ctx, f.editor, e.ID, up); !apperr.Is(err, apperr.Conflict) {
 			t.Errorf("stale: %v", err)
+		}
+	})
+}
+
+// pngBytes is a small valid PNG.
+func pngBytes(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 4, 3))
+	img.Set(1, 1, color.RGBA{200, 30, 30, 255})
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestPhotos: photos of a held event need their alt text, are JPEG or
+// PNG only, refuse path tricks, stay private until the summary is
+// published, and belong to the agency's staff only.
+func TestPhotos(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		e := published(t, f, 5, "市民 5", openday.FirstCome)
+		pic := pngBytes(t)
+		up := func(name string, b []byte) openday.Upload {
+			return openday.Upload{Name: name, Reader: bytes.NewReader(b)}
+		}
+		if _, err := f.svc.AddPhoto(ctx, f.editor, e.ID, up("a.png", pic), "参观", ""); !apperr.Is(err, apperr.Conflict) {
+			t.Errorf("before the event: %v", err)
+		}
+		f.clock.set("2026-06-01T10:00")
+		cases := []struct {
+			name, alt, caption string
+			body               []byte
+			field              string
+		}{
+			{"a.png", "", "", pic, "alt"},
+			{"a.png", strings.Repeat("长", openday.MaxAlt+1), "", pic, "alt"},
+			{"a.png", "参观", strings.Repeat("长", openday.MaxCaption+1), pic, "caption"},
+			{"a.png", "参观", "", nil, "photo"},
+			{"../../etc/a.png", "参观", "", pic, "photo"},
+			{"a.png", "参观", "", []byte("%PDF-1.4\n%%EOF\n"), "photo"},
+			{"a.png", "参观", "", []byte("not an image at all"), "photo"},
+		}
+		for _, c := range cases {
+			u := openday.Upload{Name: c.name}
+			if c.body != nil {
+				u.Reader = bytes.NewReader(c.body)
+			}
+			_, err := f.svc.AddPhoto(ctx, f.editor, e.ID, u, c.alt, c.caption)
+			if got := apperr.FieldsOf(err); got[c.field] == "" {
+				t.Errorf("%s/%q: %v", c.name, c.alt, err)
+			}
+		}
+		var n int
+		d.R.QueryRow(`SELECT count(*) FROM openday_photos`).Scan(&n)
+		if n != 0 {
+			t.Fatalf("%d photos saved from bad input", n)
+		}
+		if _, err := f.svc.AddPhoto(ctx, f.editorB, e.ID, up("a.png", pic), "参观", ""); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("another agency: %v", err)
+		}
+		ph, err := f.svc.AddPhoto(ctx, f.handler, e.ID, up("现场.png", pic), `<script>alert(1)</script>参加人员参观展厅`, "展厅")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.svc.OpenPublicPhoto(ctx, f.a.ID, e.ID, ph.ID); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("public before the summary: %v", err)
+		}
+		if err := f.svc.Finish(ctx, f.editor, e.ID, "活动顺利举办。"); err != nil {
+			t.Fatal(err)
+		}
+		// The daily sweep of unreferenced blobs keeps the photo.
+		if n, err := blob.DeleteOrphans(ctx, d, f.svc.Blobs, 0); err != nil || n != 0 {
+			t.Errorf("the orphan sweep deleted %d blobs: %v", n, err)
+		}
+		got, rc, err := f.svc.OpenPublicPhoto(ctx, f.a.ID, e.ID, ph.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(rc)
+		rc.Close()
+		if !bytes.Equal(body, pic) || got.ContentType != "image/png" || got.Alt != ph.Alt {
+			t.Errorf("served %d bytes as %s", len(body), got.ContentType)
+		}
+		if _, _, err := f.svc.OpenPublicPhoto(ctx, f.b.ID, e.ID, ph.ID); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("through another agency: %v", err)
+		}
+		if err := f.svc.RemovePhoto(ctx, f.editorB, e.ID, ph.ID); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("removed by another agency: %v", err)
+		}
+		if err := f.svc.RemovePhoto(ctx, f.editor, e.ID, ph.ID); err != nil {
+			t.Fatal(err)
+		}
+		var atts int
+		d.R.QueryRow(`SELECT count(*) FROM attachments WHERE blob_key = $1`, ph.Key).Scan(&atts)
+		if ok, _ := f.svc.Blobs.Exists(ctx, ph.Key); ok || atts != 0 {
+			t.Errorf("a removed photo leaves its blob (%v) or attachment row (%d)", ok, atts)
+		}
+		if err := f.svc.RemovePhoto(ctx, f.editor, e.ID, ph.ID); !apperr.Is(err, apperr.Conflict) {
+			t.Errorf("removed twice: %v", err)
+		}
+		for i := range openday.MaxPhotos {
+			if _, err := f.svc.AddPhoto(ctx, f.editor, e.ID, up("p.png", pic), fmt.Sprintf("照片 %d", i+1), ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := f.svc.AddPhoto(ctx, f.editor, e.ID, up("p.png", pic), "多一张", ""); apperr.FieldsOf(err)["photo"] == "" {
+			t.Errorf("over the limit: %v", err)
+		}
+		list, _ := f.svc.Photos(ctx, e.ID)
+		if len(list) != openday.MaxPhotos || list[0].Seq >= list[1].Seq {
+			t.Errorf("%d photos", len(list))
 		}
 	})
 }

@@ -38,6 +38,7 @@ func Register(app *web.App, svc *Service, site SiteFunc) (*Handlers, error) {
 	app.Handle("GET /surveys/{id}", auth.Public, h.form, web.Summary("问卷：填写"))
 	app.Handle("POST /surveys/{id}", auth.Public, h.submit, web.Summary("问卷：提交答卷"))
 	app.Handle("GET /surveys/{id}/results", auth.Public, h.publicResults, web.Summary("问卷：公开的统计结果"))
+	h.registerPublicList()
 
 	app.Handle("GET /console/surveys", auth.ManageSurveys, h.consoleList, web.Summary("问卷"))
 	app.Handle("GET /console/surveys/new", auth.ManageSurveys, h.consoleNew, web.Summary("新建问卷"))

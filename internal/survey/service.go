@@ -25,6 +25,9 @@ type Deps struct {
 	// BaseURL makes invitation links absolute (empty: site-relative).
 	BaseURL string
 	Now     func() time.Time
+	// AgencyBySlug finds an agency for the portal's list and the API
+	// (may be nil: no list).
+	AgencyBySlug func(ctx context.Context, slug string) (id int64, name string, err error)
 }
 
 // Service is the questionnaire engine.
@@ -622,4 +625,29 @@ func (s *Service) Submit(ctx context.Context, id int64, sub Submission) (int64, 
 		return record(ctx, tx, audit.Actor{Name: "公众（网上）", IP: sub.IP}, v.AgencyID, id, "respond", "问卷“"+v.Title+"”收到答卷")
 	})
 	return rid, err
+}
+
+// PublicList returns an agency's questionnaires the public may see: those
+// open to anybody (invitation-only ones are reached by their links), and
+// those whose results are published, newest first.
+func (s *Service) PublicList(ctx context.Context, agencyID int64) (open, results []*Survey, err error) {
+	rows, err := s.DB.R.QueryContext(ctx, "SELECT "+surveyColumns+` FROM surveys WHERE agency_id = $1 AND state <> 'draft'
+		AND ((state = 'open' AND access <> 'invite') OR publish_results) ORDER BY COALESCE(opened_at, created_at) DESC, id DESC LIMIT 200`, agencyID)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scanSurvey(rows)
+		if err != nil {
+			return nil, nil, err
+		}
+		if v.State == Open && v.Access != Invite {
+			open = append(open, v)
+		}
+		if v.PublishResults {
+			results = append(results, v)
+		}
+	}
+	return open, results, rows.Err()
 }

@@ -25,7 +25,6 @@ import (
 	"github.com/gongkai/gongkai/internal/auth"
 	"github.com/gongkai/gongkai/internal/config"
 	"github.com/gongkai/gongkai/internal/db"
-	"github.com/gongkai/gongkai/internal/db/dbtest"
 	"github.com/gongkai/gongkai/internal/web"
 )
 
@@ -77,7 +76,8 @@ func Each(t *testing.T, fn func(t *testing.T, e *Env)) {
 }
 
 // New starts an application on a fresh database of the dialect, with the
-// demo dataset loaded.
+// demo dataset loaded (a copy of the binary's demo template, see
+// template.go).
 func New(t testing.TB, dialect db.Dialect) *Env {
 	t.Helper()
 	return NewWith(t, dialect, nil)
@@ -86,15 +86,7 @@ func New(t testing.TB, dialect db.Dialect) *Env {
 // NewWith is New with extra GONGKAI_* settings (e.g. an SMTP server).
 func NewWith(t testing.TB, dialect db.Dialect, extra map[string]string) *Env {
 	t.Helper()
-	env := map[string]string{
-		"GONGKAI_DATA":       t.TempDir(),
-		"GONGKAI_SECRET_KEY": auth.NewSecretKey(),
-		"GONGKAI_LOG_LEVEL":  "error",
-		"GONGKAI_BASE_URL":   "http://gongkai.test",
-	}
-	if dialect == db.Postgres {
-		env["GONGKAI_DATABASE_URL"] = dbtest.PostgresURL(t)
-	}
+	env, started := instance(t, dialect)
 	for k, v := range extra {
 		env[k] = v
 	}
@@ -102,7 +94,7 @@ func NewWith(t testing.TB, dialect db.Dialect, extra map[string]string) *Env {
 	// Public forms may be submitted at once (the minimum fill time is
 	// tested in internal/web).
 	cfg.FormMinFill = -1
-	clock := &Clock{t: time.Now().UTC().Truncate(time.Second)}
+	clock := &Clock{t: started}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(&testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -110,9 +102,6 @@ func NewWith(t testing.TB, dialect db.Dialect, extra map[string]string) *Env {
 	ctx := context.Background()
 	a, err := app.New(ctx, cfg, logger, app.Options{Now: clock.Now})
 	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := a.LoadDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// Served as gongkai serve does on plain HTTP: the fast path answers
@@ -137,16 +126,20 @@ func NewWith(t testing.TB, dialect db.Dialect, extra map[string]string) *Env {
 // Config builds a validated configuration from environment values.
 func Config(t testing.TB, env map[string]string) *config.Config {
 	t.Helper()
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	f := config.Bind(fs, func(k string) string { return env[k] }, true)
-	if err := fs.Parse(nil); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := f.Finish()
+	cfg, err := configOf(env)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return cfg
+}
+
+func configOf(env map[string]string) (*config.Config, error) {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	f := config.Bind(fs, func(k string) string { return env[k] }, true)
+	if err := fs.Parse(nil); err != nil {
+		return nil, err
+	}
+	return f.Finish()
 }
 
 type testWriter struct{ t testing.TB }
