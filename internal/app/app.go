@@ -75,6 +75,12 @@ type Core struct {
 	OpenDays      *openDaysService   // 政府开放日 (wire_opendays.go)
 	Surveys       *surveyService     // 问卷 (wire_surveys.go)
 	Evaluations   *socialEvalService // 社会评议 (wire_socialeval.go)
+	// The staff work platform (issue 9), opened in wire_workplatform.go.
+	Todos     *todoService        // 待办 (wire_todo.go)
+	Documents *docRegistryService // 公文备案 (wire_documents.go)
+	WorkPlans *workPlanService    // 工作要点台账 (wire_workplan.go)
+	Training  *trainingService    // 培训 (wire_training.go)
+	NewMedia  *newMediaService    // 政务新媒体 (wire_newmedia.go)
 	// keys are derived from the secret key (serving only): they sign the
 	// public forms' tokens and the applicant's status cookie, the same on
 	// every instance.
@@ -175,6 +181,7 @@ func OpenCore(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 	c.openSurveys()
 	c.openOpenDays()
 	c.openSocialEval()
+	c.openWorkPlatform()
 	return c, nil
 }
 
@@ -269,6 +276,7 @@ func (a *App) build(ctx context.Context) error {
 		FormKey:        a.keys.form,
 		FormMinFill:    cfg.FormMinFill,
 		ConsoleNav: []web.NavItem{
+			{Label: "待办", URL: "/console/todo", Perm: auth.Authenticated, Section: "todo"},
 			{Label: "信息发布", URL: "/console/items", Perm: auth.ViewItems, Section: "items"},
 			{Label: "依申请公开", URL: "/console/applications", Perm: auth.ViewApplications, Section: "applications"},
 			{Label: "依申请公开设置", URL: "/console/applications/settings", Perm: auth.ManageApplicationSet, Section: "application-settings"},
@@ -283,6 +291,11 @@ func (a *App) build(ctx context.Context) error {
 			{Label: "问卷", URL: "/console/surveys", Perm: auth.ManageSurveys, Section: "surveys"},
 			{Label: "政府开放日", URL: "/console/opendays", Perm: auth.ManageOpenDays, Section: "opendays"},
 			{Label: "社会评议", URL: "/console/evaluations", Perm: auth.ManageEvaluations, Section: "evaluations"},
+			{Label: "公文备案", URL: "/console/documents", Perm: auth.ManageDocuments, Section: "documents"},
+			{Label: "工作要点台账", URL: "/console/workplan", Perm: auth.ViewWorkPlan, Section: "workplan"},
+			{Label: "联络员", URL: "/console/liaisons", Perm: auth.Authenticated, Section: "liaisons"},
+			{Label: "培训", URL: "/console/training", Perm: auth.ManageTraining, Section: "training"},
+			{Label: "政务新媒体", URL: "/console/newmedia", Perm: auth.ManageNewMedia, Section: "newmedia"},
 			{Label: "公开目录", URL: "/console/catalogue", Perm: auth.ManageCatalogue, Section: "catalogue"},
 			{Label: "政务公开设置", URL: "/console/disclosure/settings", Perm: auth.ManageCatalogue, Section: "disclosure-settings"},
 			{Label: "单位设置", URL: "/console/agency", Perm: auth.ManageAgencySettings, Section: "agency"},
@@ -303,7 +316,7 @@ func (a *App) build(ctx context.Context) error {
 	// every cached page stale.
 	a.Pages = web.NewPageCache(versions{a.Version, a.Agencies}, cfg.PageCacheBytes)
 	a.registerPageMetrics()
-	if a.agencyHandlers, err = agency.Register(w, a.Agencies, []agency.PortalLink{{Label: "政府信息公开", Path: "gk/"}, {Label: "依申请公开", Path: "apply"}, {Label: "领导信箱", Path: "mailbox"}, {Label: "留言板", Path: "board"}, {Label: "重大决策", Path: "decisions"}, {Label: "征求意见", Path: "consultations"}, {Label: "规范性文件", Path: "normative"}, {Label: "标准目录", Path: "standards"}, {Label: "开放日", Path: "opendays"}, {Label: "问卷调查", Path: "surveys"}, {Label: "社会评议", Path: "evaluations"}}, a.Pages.Wrap); err != nil {
+	if a.agencyHandlers, err = agency.Register(w, a.Agencies, []agency.PortalLink{{Label: "政府信息公开", Path: "gk/"}, {Label: "依申请公开", Path: "apply"}, {Label: "领导信箱", Path: "mailbox"}, {Label: "留言板", Path: "board"}, {Label: "重大决策", Path: "decisions"}, {Label: "征求意见", Path: "consultations"}, {Label: "规范性文件", Path: "normative"}, {Label: "标准目录", Path: "standards"}, {Label: "开放日", Path: "opendays"}, {Label: "问卷调查", Path: "surveys"}, {Label: "社会评议", Path: "evaluations"}, {Label: "新媒体矩阵", Path: "newmedia"}}, a.Pages.Wrap); err != nil {
 		return err
 	}
 	w.Sites = a.agencyHandlers.Site
@@ -345,6 +358,9 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.registerSocialEval(w, site); err != nil {
 		return err
 	}
+	if err := a.registerWorkPlatform(w, site); err != nil {
+		return err
+	}
 	if _, err := application.Register(w, a.Applications, func(r *http.Request, agencyID int64) web.Site { return site(r, agencyID) }, a.keys.status); err != nil {
 		return err
 	}
@@ -362,7 +378,7 @@ func (a *App) build(ctx context.Context) error {
 	if a.staffHandlers, err = staff.Register(w, a.Auth, directory{a.Agencies}); err != nil {
 		return err
 	}
-	a.staffHandlers.Cards = append(append(a.disclosureCards(), a.applicationCards()...), a.dashboardCards()...)
+	a.staffHandlers.Cards = append(append(append(a.todoCards(), a.disclosureCards()...), a.applicationCards()...), a.dashboardCards()...)
 	if err := workcal.Register(w, a.DB, a.Calendar); err != nil {
 		return err
 	}
@@ -500,6 +516,7 @@ func (a *App) registerJobs() {
 	a.registerNormativeJobs()
 	a.registerOpenDaysJobs()
 	a.registerSocialEvalJobs()
+	a.registerWorkPlatformJobs()
 	a.Jobs.Every("consultation.close", 5*time.Minute, func(ctx context.Context) error {
 		_, err := a.Consultations.CloseDue(ctx)
 		return err

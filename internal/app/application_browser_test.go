@@ -32,6 +32,7 @@ import (
 // reply and the PDF; the history shows every date; table three counts it.
 func TestBrowserApplicationJourney(t *testing.T) {
 	browsertest.Chromium(t)
+	t.Parallel()
 	e := apptest.New(t, db.SQLite)
 	handler := e.AddUser("mzzj", "journey.handler", auth.Handler)
 	head := e.AddUser("mzzj", "journey.head", auth.Approver)

@@ -16,6 +16,7 @@ import (
 // factor in real Chromium, and loads the portal home page.
 func TestBrowserLoginWith2FAAndPortal(t *testing.T) {
 	browsertest.Chromium(t)
+	t.Parallel()
 	e := apptest.New(t, db.SQLite)
 	e.AddUser("mzzj", "browser.admin", auth.AgencyAdmin)
 	secret := e.EnrolTOTP("browser.admin")

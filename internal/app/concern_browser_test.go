@@ -24,6 +24,7 @@ import (
 // rules.
 func TestBrowserConcernPages(t *testing.T) {
 	browsertest.Chromium(t)
+	t.Parallel()
 	e := apptest.New(t, db.SQLite)
 	handler := e.AddUser("mzzj", "b.handler", auth.Handler)
 	reviewer := e.AddUser("mzzj", "b.reviewer", auth.Approver)

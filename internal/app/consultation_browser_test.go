@@ -21,6 +21,7 @@ import (
 // report is public and linked from the consultation.
 func TestBrowserConsultation(t *testing.T) {
 	browsertest.Chromium(t)
+	t.Parallel()
 	e := apptest.New(t, db.SQLite)
 	editor := e.AddUser("mzzj", "bc.editor", auth.Editor)
 	handler := e.AddUser("mzzj", "bc.handler", auth.Handler)

@@ -25,6 +25,7 @@ import (
 // rules at 1280 and 375 px.
 func TestBrowserDecisionPages(t *testing.T) {
 	browsertest.Chromium(t)
+	t.Parallel()
 	e := apptest.New(t, db.SQLite)
 	editor := e.AddUser("mzzj", "bd.editor", auth.Editor)
 	ctx := browsertest.New(t)

@@ -246,5 +246,8 @@ func (c *Core) LoadDemo(ctx context.Context) (creds []Credential, loaded bool, e
 	if err := c.loadDemoSocialEval(ctx, ids, divisions, as); err != nil {
 		return nil, false, fmt.Errorf("demo social evaluation: %w", err)
 	}
+	if err := c.loadDemoWorkPlatform(ctx, ids, divisions, as); err != nil {
+		return nil, false, fmt.Errorf("demo work platform: %w", err)
+	}
 	return creds, true, nil
 }

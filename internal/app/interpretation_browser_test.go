@@ -23,6 +23,7 @@ import (
 // the 已解读 badge and the interpretation, and the flag clears.
 func TestBrowserInterpretation(t *testing.T) {
 	browsertest.Chromium(t)
+	t.Parallel()
 	e := apptest.New(t, db.SQLite)
 	editorU := e.AddUser("mzzj", "bi.editor", auth.Editor)
 	reviewerU := e.AddUser("mzzj", "bi.reviewer", auth.Reviewer, auth.Approver)

@@ -24,6 +24,7 @@ import (
 // at 1280 and 375 px.
 func TestBrowserNormativePages(t *testing.T) {
 	browsertest.Chromium(t)
+	t.Parallel()
 	e := apptest.New(t, db.SQLite)
 	editor := e.AddUser("mzzj", "bn.editor", auth.Editor)
 	ctx := browsertest.New(t)

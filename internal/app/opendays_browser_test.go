@@ -24,6 +24,7 @@ import (
 // Each page passes the accessibility rules at 1280 and 375 px.
 func TestBrowserOpenDays(t *testing.T) {
 	browsertest.Chromium(t)
+	t.Parallel()
 	e := apptest.New(t, db.SQLite)
 	handler := e.AddUser("mzzj", "bo.handler", auth.Handler)
 	ctx := browsertest.New(t)
@@ -85,6 +86,7 @@ func TestBrowserOpenDays(t *testing.T) {
 // answers, and sees the results in the event's summary.
 func TestBrowserOpenDayJourney(t *testing.T) {
 	browsertest.Chromium(t)
+	t.Parallel()
 	e := apptest.New(t, db.SQLite)
 	handler := e.AddUser("mzzj", "jo.handler", auth.Handler)
 	ctx := browsertest.New(t)

@@ -26,6 +26,7 @@ import (
 // is gone from all three and still in the console with its history.
 func TestBrowserPublishingJourney(t *testing.T) {
 	browsertest.Chromium(t)
+	t.Parallel()
 	e := apptest.New(t, db.SQLite)
 	editor := e.AddUser("mzzj", "journey.editor", auth.Editor)
 	reviewer := e.AddUser("mzzj", "journey.reviewer", auth.Reviewer)

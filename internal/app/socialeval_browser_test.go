@@ -21,6 +21,7 @@ import (
 // with wrong weights. Every page passes axe at 375 and 1280 px.
 func TestBrowserSocialEval(t *testing.T) {
 	browsertest.Chromium(t)
+	t.Parallel()
 	e := apptest.New(t, db.SQLite)
 	editor := e.AddUser("mzzj", "bse.editor", auth.Editor)
 	ctx := browsertest.New(t)

@@ -19,6 +19,7 @@ import (
 // to-do links lead to the entry with the planted late item.
 func TestBrowserStandards(t *testing.T) {
 	browsertest.Chromium(t)
+	t.Parallel()
 	e := apptest.New(t, db.SQLite)
 	editor := e.AddUser("mzzj", "bs.editor", auth.Editor)
 	ctx := browsertest.New(t)

@@ -19,6 +19,7 @@ import (
 // results and edit pages; all pass axe at 375 and 1280 px.
 func TestBrowserSurveys(t *testing.T) {
 	browsertest.Chromium(t)
+	t.Parallel()
 	e := apptest.New(t, db.SQLite)
 	editor := e.AddUser("mzzj", "bsv.editor", auth.Editor)
 	ctx := browsertest.New(t)

@@ -17,6 +17,7 @@ import (
 // handled from its page.
 func TestBrowserHotTopics(t *testing.T) {
 	browsertest.Chromium(t)
+	t.Parallel()
 	e := apptest.New(t, db.SQLite)
 	handler := e.AddUser("mzzj", "ht.handler", auth.Handler)
 	ctx := browsertest.New(t)

@@ -66,6 +66,17 @@ const (
 	// ManageEvaluations runs social evaluation campaigns: groups, indicators,
 	// invitations, scores, the report and the improvement actions.
 	ManageEvaluations Permission = "evaluations.manage"
+
+	// The staff work platform (issue 9).
+	SuperviseTodos   Permission = "todos.supervise"   // the leader's supervision view (督办) across divisions
+	ManageLiaisons   Permission = "liaisons.manage"   // the liaison roster (联络员) of the divisions
+	ManageDocuments  Permission = "documents.manage"  // register official documents with their disclosure attribute (公文备案)
+	ApproveDocuments Permission = "documents.approve" // approve a document's disclosure attribute
+	ViewWorkPlan     Permission = "workplan.view"     // the work-plan tracker (工作要点台账)
+	ManageWorkPlan   Permission = "workplan.manage"   // build the plan, assign divisions, record leader hearings
+	ReportProgress   Permission = "workplan.progress" // post progress updates on a task
+	ManageTraining   Permission = "training.manage"   // courses, sessions, attendance, the compliance report
+	ManageNewMedia   Permission = "newmedia.manage"   // the new-media account registry and repost tasks
 )
 
 // grants says which roles hold each permission beyond Public/Authenticated.
@@ -103,6 +114,15 @@ var grants = map[Permission]Roles{
 	ManageSurveys:        {AgencyAdmin, Editor},
 	ManageOpenDays:       {AgencyAdmin, Editor, Handler},
 	ManageEvaluations:    {AgencyAdmin, Editor, Approver},
+	SuperviseTodos:       {AgencyAdmin, Approver},
+	ManageLiaisons:       {AgencyAdmin},
+	ManageDocuments:      {AgencyAdmin, Editor, Approver, Liaison},
+	ApproveDocuments:     {Approver},
+	ViewWorkPlan:         {AgencyAdmin, Editor, Reviewer, Approver, Handler, Liaison},
+	ManageWorkPlan:       {AgencyAdmin, Approver},
+	ReportProgress:       {AgencyAdmin, Editor, Approver, Handler, Liaison},
+	ManageTraining:       {AgencyAdmin, Editor},
+	ManageNewMedia:       {AgencyAdmin, Editor},
 }
 
 // Known reports whether p is a declared permission.
