@@ -22,7 +22,7 @@ var layers = []struct {
 	{"data test helper", 15, []string{"internal/db/dbtest"}},
 	{"shared", 20, []string{"internal/web", "internal/auth", "internal/audit", "internal/calendar", "internal/ratelimit",
 		"internal/blob", "internal/jobs", "internal/backup", "internal/search", "internal/textzh", "internal/notify",
-		"internal/extract", "internal/pii", "internal/sensitive", "internal/pdf", "internal/querycode", "internal/hottopic", "internal/survey", "internal/todo"}},
+		"internal/extract", "internal/pii", "internal/sensitive", "internal/pdf", "internal/querycode", "internal/hottopic", "internal/survey", "internal/todo", "internal/xlsxprint"}},
 	{"shared test helper", 25, []string{"internal/notify/smtptest"}},
 	{"capability", 30, []string{"internal/agency", "internal/staff", "internal/workcal", "internal/auditlog", "internal/disclosure", "internal/application", "internal/concern", "internal/decision", "internal/normative", "internal/stdcatalog", "internal/openday", "internal/consultation", "internal/socialeval", "internal/docregistry", "internal/workplan", "internal/training", "internal/newmedia"}},
 	{"composition", 40, []string{"internal/app"}},

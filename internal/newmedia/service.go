@@ -18,6 +18,7 @@ import (
 	"github.com/gongkai/gongkai/internal/civil"
 	"github.com/gongkai/gongkai/internal/db"
 	"github.com/gongkai/gongkai/internal/todo"
+	"github.com/gongkai/gongkai/internal/xlsxprint"
 )
 
 // AgencyRef is what new media need to know of an agency.
@@ -780,7 +781,7 @@ func (s *Service) ExportAccounts(ctx context.Context, p *auth.Principal, w io.Wr
 	}
 	a, _ := s.Agencies.Agency(ctx, p.AgencyID)
 	today := s.Today()
-	sheet := ledgerSheet{Name: "政务新媒体账号", Title: a.Name + "政务新媒体账号台账",
+	sheet := xlsxprint.Sheet{Name: "政务新媒体账号", Title: a.Name + "政务新媒体账号台账",
 		Note:   fmt.Sprintf("统计截至 %s；共 %d 个账号；超过 %d 天未更新的运行账号标为“未及时更新”", today.Chinese(), len(list), s.StaleDays),
 		Header: []string{"序号", "平台", "账号名称", "账号 ID", "主管单位", "主办单位", "运维单位或人员", "联系电话", "运行状态", "最近更新", "更新情况", "备注"},
 		Widths: []float64{6, 11, 22, 18, 20, 20, 18, 14, 9, 12, 14, 24}}
@@ -801,5 +802,5 @@ func (s *Service) ExportAccounts(ctx context.Context, p *auth.Principal, w io.Wr
 	}); err != nil {
 		return err
 	}
-	return writeWorkbook(w, sheet)
+	return xlsxprint.Write(w, sheet)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/gongkai/gongkai/internal/civil"
 	"github.com/gongkai/gongkai/internal/db"
 	"github.com/gongkai/gongkai/internal/todo"
+	"github.com/gongkai/gongkai/internal/xlsxprint"
 )
 
 // PersonStatus is one person counted by the compliance report.
@@ -252,10 +253,10 @@ func (s *Service) ExportLedger(ctx context.Context, p *auth.Principal, year int,
 	a, _ := s.Directory.Agency(ctx, p.AgencyID)
 	sort.SliceStable(list, func(i, j int) bool { return list[i].HeldOn.Before(list[j].HeldOn) })
 	note := "导出日期：" + s.Today().Chinese()
-	sessions := ledgerSheet{Name: "培训台账", Title: fmt.Sprintf("%s%d年政务公开培训台账", a.Name, year), Note: note,
+	sessions := xlsxprint.Sheet{Name: "培训台账", Title: fmt.Sprintf("%s%d年政务公开培训台账", a.Name, year), Note: note,
 		Header: []string{"序号", "培训日期", "课程名称", "培训主题", "主办单位", "形式", "地点", "授课人", "邀请单位", "参训人数", "培训材料"},
 		Widths: []float64{6, 12, 28, 20, 18, 6, 20, 12, 28, 8, 30}}
-	people := ledgerSheet{Name: "参训人员", Title: fmt.Sprintf("%s%d年政务公开培训参训人员名单", a.Name, year), Note: note,
+	people := xlsxprint.Sheet{Name: "参训人员", Title: fmt.Sprintf("%s%d年政务公开培训参训人员名单", a.Name, year), Note: note,
 		Header: []string{"序号", "培训日期", "课程名称", "姓名", "单位", "处室", "登记方式"},
 		Widths: []float64{6, 12, 30, 12, 30, 16, 10}}
 	org := map[int64]string{}
@@ -279,7 +280,7 @@ func (s *Service) ExportLedger(ctx context.Context, p *auth.Principal, year int,
 	}); err != nil {
 		return err
 	}
-	return writeWorkbook(w, sessions, people)
+	return xlsxprint.Write(w, sessions, people)
 }
 
 // ExportCompliance writes the compliance report of a year.
@@ -290,7 +291,7 @@ func (s *Service) ExportCompliance(ctx context.Context, p *auth.Principal, year 
 	}
 	note := fmt.Sprintf("统计截至 %s；本年度已举办培训 %d 场；应训人员 %d 人，已参训 %d 人，未参训 %d 人", c.AsOf.Chinese(), c.Sessions,
 		len(c.People), c.TrainedCount(), len(c.Untrained))
-	people := ledgerSheet{Name: "应训人员", Title: fmt.Sprintf("%s%d年政务公开培训达标情况（人员）", c.Agency.Name, year), Note: note,
+	people := xlsxprint.Sheet{Name: "应训人员", Title: fmt.Sprintf("%s%d年政务公开培训达标情况（人员）", c.Agency.Name, year), Note: note,
 		Header: []string{"序号", "姓名", "账号", "处室", "岗位角色", "本年度参训次数", "最近参训日期", "达标情况"},
 		Widths: []float64{6, 12, 16, 16, 30, 10, 14, 12}}
 	for i, ps := range c.People {
@@ -301,7 +302,7 @@ func (s *Service) ExportCompliance(ctx context.Context, p *auth.Principal, year 
 		people.Rows = append(people.Rows, []any{i + 1, ps.Name, ps.Username, ps.Division, ps.RoleLabels(), ps.Sessions, last, state})
 	}
 	dnote := fmt.Sprintf("统计截至 %s；区级部门 %d 个，已受邀 %d 个，未受邀 %d 个", c.AsOf.Chinese(), len(c.Districts), c.InvitedCount(), len(c.Uninvited))
-	districts := ledgerSheet{Name: "区级部门", Title: fmt.Sprintf("%s%d年政务公开培训达标情况（区级部门）", c.Agency.Name, year), Note: dnote,
+	districts := xlsxprint.Sheet{Name: "区级部门", Title: fmt.Sprintf("%s%d年政务公开培训达标情况（区级部门）", c.Agency.Name, year), Note: dnote,
 		Header: []string{"序号", "单位", "本年度受邀次数", "参训人次", "达标情况"},
 		Widths: []float64{6, 36, 14, 10, 12}}
 	for i, d := range c.Districts {
@@ -316,7 +317,7 @@ func (s *Service) ExportCompliance(ctx context.Context, p *auth.Principal, year 
 	}); err != nil {
 		return err
 	}
-	return writeWorkbook(w, people, districts)
+	return xlsxprint.Write(w, people, districts)
 }
 
 // ---------------------------------------------------------------- import

@@ -1,4 +1,9 @@
-package newmedia
+// Package xlsxprint writes ledgers (台账) as XLSX workbooks laid out for
+// printing: per sheet a title row across the columns, a note row (e.g.
+// "统计截至 …"), the header row and the data rows, all bordered; landscape
+// A4 fitted to the page width, the header repeated on every printed page;
+// text a spreadsheet would read as a formula kept as text.
+package xlsxprint
 
 import (
 	"fmt"
@@ -8,11 +13,8 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// ledgerSheet is one printable sheet of a workbook: a title row across
-// the columns, a note row (e.g. "统计截至 …"), the header row, then the
-// data rows, all bordered; landscape A4 fitted to the page width, the
-// header repeated on every printed page.
-type ledgerSheet struct {
+// Sheet is one printable sheet of a workbook.
+type Sheet struct {
 	Name   string
 	Title  string
 	Note   string
@@ -21,8 +23,8 @@ type ledgerSheet struct {
 	Rows   [][]any
 }
 
-// writeWorkbook writes the sheets as one XLSX file.
-func writeWorkbook(w io.Writer, sheets ...ledgerSheet) error {
+// Write writes the sheets as one XLSX file.
+func Write(w io.Writer, sheets ...Sheet) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	for i, s := range sheets {
@@ -33,14 +35,14 @@ func writeWorkbook(w io.Writer, sheets ...ledgerSheet) error {
 		} else if _, err := f.NewSheet(s.Name); err != nil {
 			return err
 		}
-		if err := fillSheet(f, s); err != nil {
+		if err := fill(f, s); err != nil {
 			return err
 		}
 	}
 	return f.Write(w)
 }
 
-func fillSheet(f *excelize.File, s ledgerSheet) error {
+func fill(f *excelize.File, s Sheet) error {
 	sheet := s.Name
 	cols := len(s.Header)
 	last, _ := excelize.ColumnNumberToName(cols)
@@ -68,7 +70,7 @@ func fillSheet(f *excelize.File, s ledgerSheet) error {
 	set := func(c, r int, v any) {
 		ref, _ := excelize.CoordinatesToCellName(c, r)
 		if t, ok := v.(string); ok {
-			v = cellSafe(t)
+			v = CellSafe(t)
 		}
 		f.SetCellValue(sheet, ref, v)
 	}
@@ -106,8 +108,8 @@ func fillSheet(f *excelize.File, s ledgerSheet) error {
 	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + sheet + "'!$3:$3", Scope: sheet})
 }
 
-// cellSafe keeps text that a spreadsheet would read as a formula as text.
-func cellSafe(s string) string {
+// CellSafe keeps text that a spreadsheet would read as a formula as text.
+func CellSafe(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}
