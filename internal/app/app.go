@@ -295,6 +295,7 @@ func (a *App) build(ctx context.Context) error {
 			{Label: "工作要点台账", URL: "/console/workplan", Perm: auth.ViewWorkPlan, Section: "workplan"},
 			{Label: "联络员", URL: "/console/liaisons", Perm: auth.Authenticated, Section: "liaisons"},
 			{Label: "培训", URL: "/console/training", Perm: auth.ManageTraining, Section: "training"},
+			{Label: "我的培训记录", URL: "/console/training/me", Perm: auth.Authenticated, Section: "training-me"},
 			{Label: "政务新媒体", URL: "/console/newmedia", Perm: auth.ManageNewMedia, Section: "newmedia"},
 			{Label: "公开目录", URL: "/console/catalogue", Perm: auth.ManageCatalogue, Section: "catalogue"},
 			{Label: "政务公开设置", URL: "/console/disclosure/settings", Perm: auth.ManageCatalogue, Section: "disclosure-settings"},
@@ -342,6 +343,12 @@ func (a *App) build(ctx context.Context) error {
 			out = append(out, ns...)
 		}
 		return out, nil
+	}
+	dh.ConsoleItemLinks = func(p *auth.Principal, itemID int64) []disclosure.ItemNotice {
+		if !auth.Allowed(p, auth.ManageNewMedia) {
+			return nil
+		}
+		return []disclosure.ItemNotice{{LinkText: "转发到政务新媒体（创建转发任务）", URL: "/console/newmedia/reposts/new?item=" + strconv.FormatInt(itemID, 10)}}
 	}
 	if err := a.registerNormative(w, site); err != nil {
 		return err

@@ -240,6 +240,18 @@ func TestNewMediaHTTP(t *testing.T) {
 		if r := ed.Get(fmt.Sprintf("/console/newmedia/reposts/new?item=%d", item)); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "已选择") {
 			t.Errorf("repost form from an item: %d", r.StatusCode)
 		}
+		// The published item's console page offers the repost to those who
+		// manage the accounts, and only to them.
+		link := fmt.Sprintf(`href="/console/newmedia/reposts/new?item=%d"`, item)
+		if r := ed.Get(fmt.Sprintf("/console/items/%d", item)); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, link) {
+			t.Errorf("the item's console page has no repost link: %d", r.StatusCode)
+		}
+		e.AddUser("mzzj", "nm.item.reviewer", auth.Reviewer)
+		irc := e.Client()
+		irc.Login("nm.item.reviewer")
+		if r := irc.Get(fmt.Sprintf("/console/items/%d", item)); r.StatusCode != http.StatusOK || strings.Contains(r.Body, link) {
+			t.Errorf("a reviewer sees the repost link: %d", r.StatusCode)
+		}
 		r = ed.PostForm("/console/newmedia/reposts", url.Values{"item": {fmt.Sprint(item)}, "mode": {"workdays"}, "workdays": {"1"},
 			"accounts": {fmt.Sprint(wx), fmt.Sprint(newMediaAccountID(e, "上海民宗发布", "weibo"))}})
 		m = repostCreatedRE.FindStringSubmatch(r.Header.Get("Location"))

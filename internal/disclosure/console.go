@@ -174,6 +174,7 @@ type formData struct {
 	Major           bool
 	Assessment      *Assessment
 	Notices         []ItemNotice
+	Links           []ItemNotice // actions of other capabilities on a published item
 }
 
 func (h *Handlers) formData(r *http.Request, a AgencyRef, it *Item) (formData, error) {
@@ -236,6 +237,9 @@ func (h *Handlers) formData(r *http.Request, a AgencyRef, it *Item) (formData, e
 		}
 		if it.Status.Public() {
 			d.Published = itemURL(a, it.ID)
+			if h.ConsoleItemLinks != nil && it.Status == Published {
+				d.Links = h.ConsoleItemLinks(p, it.ID)
+			}
 		}
 	} else {
 		d.Editable = true

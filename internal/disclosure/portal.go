@@ -40,6 +40,10 @@ type Handlers struct {
 	// (wired in app). A capability that changes what it returns bumps the
 	// content version, so that cached pages follow.
 	ItemNotices func(ctx context.Context, agencyID, itemID int64) ([]ItemNotice, error)
+	// ConsoleItemLinks lets other capabilities offer actions on a
+	// published item's console page only (e.g. creating new-media repost
+	// tasks for it), for the person looking at it (wired in app).
+	ConsoleItemLinks func(p *auth.Principal, itemID int64) []ItemNotice
 }
 
 // ItemNotice is a line on an item's page from another capability.

@@ -522,7 +522,7 @@ func (h *Handlers) renderRecord(w http.ResponseWriter, r *http.Request, rec *Per
 	if own {
 		title = "我的培训记录"
 		v = h.app.NewView(r, title)
-		v.Section = "training"
+		v.Section = "training-me"
 	}
 	v.Data = map[string]any{"R": rec, "Own": own, "Year": h.svc.CurrentYear()}
 	web.NoStore(w)
