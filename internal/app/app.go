@@ -171,9 +171,9 @@ func OpenCore(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 	c.Concerns = concern.NewService(concern.Deps{DB: d, Calendar: c.Calendar, Limiter: c.Limiter, Blobs: c.Blobs, Agencies: concernAgencies{c.Agencies},
 		Host: hostOf(cfg.BaseURL), BaseURL: cfg.BaseURL, Now: opts.Now})
 	c.Concerns.ApplicationDocs, c.Concerns.Responses = topicApplications{c}, topicResponses{c}
-	c.Decisions = decision.NewService(decision.Deps{DB: d, Calendar: c.Calendar, Blobs: c.Blobs, Agencies: decisionAgencies{c.Agencies},
+	c.Decisions = decision.NewService(decision.Deps{DB: d, Calendar: c.Calendar, Blobs: c.Blobs, Agencies: decisionAgencies{c.Agencies}, Version: c.Version,
 		MaxUpload: cfg.MaxUploadBytes, Now: opts.Now})
-	c.Consultations = consultation.NewService(consultation.Deps{DB: d, Blobs: c.Blobs, Limiter: c.Limiter, Agencies: consultationAgencies{c.Agencies},
+	c.Consultations = consultation.NewService(consultation.Deps{DB: d, Blobs: c.Blobs, Limiter: c.Limiter, Agencies: consultationAgencies{c.Agencies}, Version: c.Version,
 		Decisions: consultationDecisions{c}, BaseURL: cfg.BaseURL, Now: opts.Now})
 	c.Decisions.Consultations = decisionConsultations{c.Consultations}
 	c.openNormative()

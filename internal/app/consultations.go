@@ -13,6 +13,8 @@ import (
 	"github.com/gongkai/gongkai/internal/consultation"
 	"github.com/gongkai/gongkai/internal/decision"
 	"github.com/gongkai/gongkai/internal/disclosure"
+	"github.com/gongkai/gongkai/internal/openday"
+	"github.com/gongkai/gongkai/internal/socialeval"
 )
 
 // consultationAgencies gives consultations the agencies.
@@ -114,8 +116,25 @@ func (a *App) sitemapPages(ctx context.Context) ([]disclosure.SitemapPage, error
 	var out []disclosure.SitemapPage
 	for _, ag := range agencies {
 		slugs[ag.ID] = ag.Slug
-		out = append(out, disclosure.SitemapPage{Path: "/o/" + ag.Slug + "/consultations"}, disclosure.SitemapPage{Path: "/o/" + ag.Slug + "/decisions"},
-			disclosure.SitemapPage{Path: "/o/" + ag.Slug + "/standards"}, disclosure.SitemapPage{Path: "/o/" + ag.Slug + "/normative"})
+		for _, page := range []string{"consultations", "decisions", "standards", "normative", "opendays", "surveys", "evaluations", "newmedia"} {
+			out = append(out, disclosure.SitemapPage{Path: "/o/" + ag.Slug + "/" + page})
+		}
+		up, past, err := a.OpenDays.PublicList(ctx, ag.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range append(up, past...) {
+			if e.State != openday.Cancelled {
+				out = append(out, disclosure.SitemapPage{Path: openday.URL(ag.Slug, e.ID), LastMod: civil.Of(e.UpdatedAt)})
+			}
+		}
+		reports, _, err := a.Evaluations.PublicList(ctx, ag.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range reports {
+			out = append(out, disclosure.SitemapPage{Path: socialeval.URL(ag.Slug, c.ID)})
+		}
 	}
 	list, err := a.Consultations.PublicList(ctx, 0)
 	if err != nil {

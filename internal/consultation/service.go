@@ -58,6 +58,25 @@ type Deps struct {
 	// BaseURL is the portal's address, for links in e-mails.
 	BaseURL string
 	Now     func() time.Time
+	// Version, if set, is bumped when a consultation or its feedback is
+	// published, so that cached public pages (the sitemap) are renewed.
+	Version *web.DBVersion
+}
+
+// bump renews the content version in tx (no-op without one).
+func (s *Service) bump(ctx context.Context, tx db.Tx) error {
+	if s.Version == nil {
+		return nil
+	}
+	return s.Version.Bump(ctx, tx)
+}
+
+// renewed makes this instance see a committed bump at once.
+func (s *Service) renewed(err error) error {
+	if err == nil && s.Version != nil {
+		s.Version.Invalidate()
+	}
+	return err
 }
 
 // Service is the rules of public consultations.
@@ -218,7 +237,7 @@ func PublishProblems(c *Consultation, clauses int, today civil.Date) map[string]
 
 // Publish opens a draft to the public on its dates.
 func (s *Service) Publish(ctx context.Context, p *auth.Principal, id int64) error {
-	return s.DB.Tx(ctx, func(tx db.Tx) error {
+	return s.renewed(s.DB.Tx(ctx, func(tx db.Tx) error {
 		c, err := getConsultation(ctx, tx, id)
 		if err != nil {
 			return err
@@ -241,13 +260,16 @@ func (s *Service) Publish(ctx context.Context, p *auth.Principal, id int64) erro
 			string(Open), now, id); err != nil {
 			return err
 		}
+		if err := s.bump(ctx, tx); err != nil {
+			return err
+		}
 		summary := fmt.Sprintf("发布征求意见《%s》（%s 至 %s，%d 日）", c.Title, c.OpensOn, c.ClosesOn, c.Days())
 		if c.Days() < MinDays {
 			summary += "；少于 30 日的理由：" + c.ShortReason
 		}
 		return audit.Record(ctx, tx, p.Actor(), audit.Event{AgencyID: c.AgencyID, Action: "consultation.publish", ObjectType: "consultation",
 			ObjectID: strconv.FormatInt(id, 10), Summary: summary})
-	})
+	}))
 }
 
 // Extend moves the closing day of an open consultation later (never
@@ -1094,7 +1116,7 @@ func (s *Service) PublishFeedback(ctx context.Context, p *auth.Principal, id int
 	if err != nil {
 		return err
 	}
-	return s.DB.Tx(ctx, func(tx db.Tx) error {
+	return s.renewed(s.DB.Tx(ctx, func(tx db.Tx) error {
 		c, err := getConsultation(ctx, tx, id)
 		if err != nil {
 			return err
@@ -1113,6 +1135,9 @@ func (s *Service) PublishFeedback(ctx context.Context, p *auth.Principal, id int
 		now := db.Now()
 		if _, err := tx.ExecContext(ctx, `UPDATE consultations SET state = $1, feedback_intro = $2, feedback_published_at = $3,
 				closed_at = COALESCE(closed_at, $3), version = version + 1 WHERE id = $4`, string(Answered), intro, now, id); err != nil {
+			return err
+		}
+		if err := s.bump(ctx, tx); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT id, email FROM comments WHERE consultation_id = $1 AND email <> '' AND notified_at IS NULL`, id)
@@ -1153,7 +1178,7 @@ func (s *Service) PublishFeedback(ctx context.Context, p *auth.Principal, id int
 		}
 		return audit.Record(ctx, tx, p.Actor(), audit.Event{AgencyID: c.AgencyID, Action: "consultation.feedback", ObjectType: "consultation",
 			ObjectID: strconv.FormatInt(id, 10), Summary: fmt.Sprintf("公布《%s》意见采纳情况；通知 %d 位意见提出人", c.Title, len(sent))})
-	})
+	}))
 }
 
 // URLs of a consultation's public pages.

@@ -59,6 +59,17 @@ type Deps struct {
 	// MaxUpload bounds a document (default 50 MB).
 	MaxUpload int64
 	Now       func() time.Time
+	// Version, if set, is bumped when a catalogue is published, so that
+	// cached public pages (the sitemap) are renewed.
+	Version *web.DBVersion
+}
+
+// renewed makes this instance see a committed bump at once.
+func (s *Service) renewed(err error) error {
+	if err == nil && s.Version != nil {
+		s.Version.Invalidate()
+	}
+	return err
 }
 
 // Service is the rules of major decisions.
@@ -347,7 +358,7 @@ func (s *Service) PublishCatalogue(ctx context.Context, p *auth.Principal, year 
 	if len(fields) > 0 {
 		return apperr.FieldErrors(fields)
 	}
-	return s.DB.Tx(ctx, func(tx db.Tx) error {
+	return s.renewed(s.DB.Tx(ctx, func(tx db.Tx) error {
 		cat, err := loadCatalogue(ctx, tx, p.AgencyID, year)
 		if err != nil {
 			return err
@@ -389,6 +400,11 @@ func (s *Service) PublishCatalogue(ctx context.Context, p *auth.Principal, year 
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.New(apperr.Conflict, fmt.Sprintf("%d 年目录刚刚已由其他人公布。", year))
 		}
+		if s.Version != nil {
+			if err := s.Version.Bump(ctx, tx); err != nil {
+				return err
+			}
+		}
 		for _, d := range entries {
 			if err := addEvent(ctx, tx, d.ID, Event{ActorID: p.UserID, Actor: p.Actor().Name, Action: "catalogue.publish",
 				Note: fmt.Sprintf("%d 年决策事项目录于 %s 公布（%s）", year, on, note)}); err != nil {
@@ -397,7 +413,7 @@ func (s *Service) PublishCatalogue(ctx context.Context, p *auth.Principal, year 
 		}
 		return audit.Record(ctx, tx, p.Actor(), audit.Event{AgencyID: p.AgencyID, Action: "decision.catalogue.publish", ObjectType: "decision_catalogue",
 			ObjectID: fmt.Sprintf("%d/%d", p.AgencyID, year), Summary: fmt.Sprintf("公布 %d 年重大行政决策事项目录（%d 项），%s", year, len(entries), note)})
-	})
+	}))
 }
 
 // Get returns a decision of p's agency.
