@@ -1,8 +1,6 @@
 package decision
 
 import (
-	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -677,9 +675,9 @@ func (h *Handlers) consoleUpload(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			defer f.Close()
-			up = Upload{Name: rawFileName(fhs[0]), Reader: f}
+			up = Upload{Name: web.UploadName(fhs[0]), Reader: f}
 		} else if len(fhs) > 0 {
-			up = Upload{Name: rawFileName(fhs[0]), Reader: strings.NewReader("")}
+			up = Upload{Name: web.UploadName(fhs[0]), Reader: strings.NewReader("")}
 		}
 	}
 	if up.Reader == nil {
@@ -697,16 +695,6 @@ func (h *Handlers) consoleUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/console/decisions/"+strconv.FormatInt(d.ID, 10)+"?flash=saved#files", http.StatusSeeOther)
-}
-
-// rawFileName is the file name as the browser sent it: mime/multipart
-// keeps only its base name, which would hide a "../../etc/passwd.pdf" that
-// the service refuses with a message.
-func rawFileName(fh *multipart.FileHeader) string {
-	if _, params, err := mime.ParseMediaType(fh.Header.Get("Content-Disposition")); err == nil && params["filename"] != "" {
-		return params["filename"]
-	}
-	return fh.Filename
 }
 
 func (h *Handlers) consoleDeleteFile(w http.ResponseWriter, r *http.Request) {

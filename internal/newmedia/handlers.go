@@ -3,8 +3,6 @@ package newmedia
 import (
 	"embed"
 	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -400,7 +398,7 @@ func (h *Handlers) qrUpload(w http.ResponseWriter, r *http.Request) {
 					return apperr.FieldErrors(map[string]string{"qr": "上传的文件无法读取，请重新选择。"})
 				}
 				defer f.Close()
-				up = Upload{Name: rawFileName(fhs[0]), Reader: f}
+				up = Upload{Name: web.UploadName(fhs[0]), Reader: f}
 			}
 		}
 		return h.svc.SetQR(r.Context(), web.Principal(r), a.ID, up)
@@ -426,15 +424,6 @@ func (h *Handlers) consoleQR(w http.ResponseWriter, r *http.Request) {
 	}
 	defer rc.Close()
 	h.serveImage(w, r, att.SHA256, att.ContentType, att.Size, rc, false)
-}
-
-// rawFileName is the file name as the browser sent it (mime/multipart
-// keeps only its base name, which would hide a "../../x.png").
-func rawFileName(fh *multipart.FileHeader) string {
-	if _, params, err := mime.ParseMediaType(fh.Header.Get("Content-Disposition")); err == nil && params["filename"] != "" {
-		return params["filename"]
-	}
-	return fh.Filename
 }
 
 // ---------------------------------------------------------------- reposts

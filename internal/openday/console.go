@@ -1,8 +1,6 @@
 package openday
 
 import (
-	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -411,7 +409,7 @@ func (h *Handlers) consolePhoto(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			defer f.Close()
-			up = Upload{Name: rawFileName(fhs[0]), Reader: f}
+			up = Upload{Name: web.UploadName(fhs[0]), Reader: f}
 		}
 	}
 	if _, err := h.svc.AddPhoto(r.Context(), web.Principal(r), e.ID, up, r.PostFormValue("alt"), r.PostFormValue("caption")); err != nil {
@@ -433,14 +431,4 @@ func (h *Handlers) consoleDeletePhoto(w http.ResponseWriter, r *http.Request) {
 		}
 		return h.svc.RemovePhoto(r.Context(), web.Principal(r), e.ID, pid)
 	})
-}
-
-// rawFileName is the file name as the browser sent it: mime/multipart
-// keeps only its base name, which would hide a "../../x.jpg" that the
-// service refuses with a message.
-func rawFileName(fh *multipart.FileHeader) string {
-	if _, params, err := mime.ParseMediaType(fh.Header.Get("Content-Disposition")); err == nil && params["filename"] != "" {
-		return params["filename"]
-	}
-	return fh.Filename
 }

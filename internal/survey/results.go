@@ -12,6 +12,7 @@ import (
 	"github.com/gongkai/gongkai/internal/auth"
 	"github.com/gongkai/gongkai/internal/civil"
 	"github.com/gongkai/gongkai/internal/db"
+	"github.com/gongkai/gongkai/internal/xlsxprint"
 )
 
 // Results counts a questionnaire's answers for staff of its agency.
@@ -140,14 +141,6 @@ func (s *Service) results(ctx context.Context, v *Survey, texts bool) (*Results,
 	return res, nil
 }
 
-// cellSafe keeps a text cell from being read as a formula by spreadsheets.
-func cellSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
 // Export writes all responses as an XLSX workbook (one row per response,
 // one column per question or matrix row; skipped questions are marked)
 // and records the export.
@@ -251,7 +244,7 @@ func (s *Service) Export(ctx context.Context, p *auth.Principal, id int64, w io.
 		n++
 		line := []any{rid, at.In(civil.Shanghai).Format("2006-01-02 15:04")}
 		if v.Access == OpenToAll {
-			line = append(line, cellSafe(name), cellSafe(contact))
+			line = append(line, xlsxprint.CellSafe(name), xlsxprint.CellSafe(contact))
 		}
 		given := answers[rid]
 		a := Answers{}
@@ -272,7 +265,7 @@ func (s *Service) Export(ctx context.Context, p *auth.Principal, id int64, w io.
 				line = append(line, "（跳过）")
 				continue
 			}
-			line = append(line, cellSafe(strings.Join(given[cellKey{c.q.ID, c.row}], "；")))
+			line = append(line, xlsxprint.CellSafe(strings.Join(given[cellKey{c.q.ID, c.row}], "；")))
 		}
 		cell, _ := excelize.CoordinatesToCellName(1, n)
 		if err := sw.SetRow(cell, line); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/gongkai/gongkai/internal/civil"
+	"github.com/gongkai/gongkai/internal/xlsxprint"
 )
 
 // exportColumns are the columns of the printed list, with their widths.
@@ -18,15 +19,6 @@ var exportColumns = []struct {
 }{
 	{"序号", 6}, {"期限", 12}, {"状态", 10}, {"剩余/逾期", 18}, {"来源", 12}, {"事项", 14},
 	{"内容", 46}, {"承办处室", 14}, {"承办人", 10}, {"备注", 20}, {"办理页面", 30},
-}
-
-// cellText keeps a value from being read as a formula when the file is
-// opened (CSV/formula injection: a title may begin with =, +, - or @).
-func cellText(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 // ExportTitle describes a list for the title rows of its export.
@@ -107,7 +99,7 @@ func WriteXLSX(w io.Writer, l *List, t ExportTitle) error {
 	if err := f.MergeCell(sheet, "A2", last+"2"); err != nil {
 		return err
 	}
-	if err := f.SetCellStr(sheet, "A2", cellText(note)); err != nil {
+	if err := f.SetCellStr(sheet, "A2", xlsxprint.CellSafe(note)); err != nil {
 		return err
 	}
 	if err := f.SetRowHeight(sheet, 2, 30); err != nil {
@@ -126,8 +118,8 @@ func WriteXLSX(w io.Writer, l *List, t ExportTitle) error {
 		if e.URL != "" {
 			url = base + e.URL
 		}
-		values := []any{i + 1, e.Due.String(), e.Urgency.Label(), e.DeadlineText(), e.SourceLabel, cellText(e.Kind), cellText(e.Title),
-			cellText(e.Division), cellText(e.Assignee), cellText(e.Note), cellText(url)}
+		values := []any{i + 1, e.Due.String(), e.Urgency.Label(), e.DeadlineText(), e.SourceLabel, xlsxprint.CellSafe(e.Kind), xlsxprint.CellSafe(e.Title),
+			xlsxprint.CellSafe(e.Division), xlsxprint.CellSafe(e.Assignee), xlsxprint.CellSafe(e.Note), xlsxprint.CellSafe(url)}
 		cell, _ := excelize.CoordinatesToCellName(1, row)
 		if err := f.SetSheetRow(sheet, cell, &values); err != nil {
 			return err

@@ -3,7 +3,6 @@ package training
 import (
 	"embed"
 	"errors"
-	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -448,7 +447,7 @@ func (h *Handlers) attendanceImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	rep, err := h.svc.ImportAttendance(r.Context(), web.Principal(r), x.ID, rawFileName(fh), f)
+	rep, err := h.svc.ImportAttendance(r.Context(), web.Principal(r), x.ID, web.UploadName(fh), f)
 	var ie *ImportError
 	switch {
 	case errors.As(err, &ie):
@@ -466,15 +465,6 @@ func (h *Handlers) attendanceImport(w http.ResponseWriter, r *http.Request) {
 		x = x2
 	}
 	h.renderSession(w, r, http.StatusOK, x, nil, nil, &sessionData{Report: rep})
-}
-
-// rawFileName is the file name as the browser sent it (mime/multipart
-// keeps only its base name, which would hide a "../x.csv").
-func rawFileName(fh *multipart.FileHeader) string {
-	if _, params, err := mime.ParseMediaType(fh.Header.Get("Content-Disposition")); err == nil && params["filename"] != "" {
-		return params["filename"]
-	}
-	return fh.Filename
 }
 
 // ---------------------------------------------------------------- reports
