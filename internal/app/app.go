@@ -81,13 +81,15 @@ type Core struct {
 	WorkPlans *workPlanService    // 工作要点台账 (wire_workplan.go)
 	Training  *trainingService    // 培训 (wire_training.go)
 	NewMedia  *newMediaService    // 政务新媒体 (wire_newmedia.go)
+	// Service directories (work point 五(二)): venues, clergy, halal outlets.
+	Directories *directoryService // 服务名录 (wire_directories.go)
 	// keys are derived from the secret key (serving only): they sign the
 	// public forms' tokens and the applicant's status cookie, the same on
 	// every instance.
 	keys derivedKeys
 }
 
-type derivedKeys struct{ form, status []byte }
+type derivedKeys struct{ form, status, photo []byte }
 
 // deriveKeys derives purpose-specific keys from the secret key.
 func deriveKeys(secret string) derivedKeys {
@@ -96,7 +98,7 @@ func deriveKeys(secret string) derivedKeys {
 		m.Write([]byte("gongkai/" + purpose))
 		return m.Sum(nil)
 	}
-	return derivedKeys{form: k("form-guard"), status: k("application-status")}
+	return derivedKeys{form: k("form-guard"), status: k("application-status"), photo: k("clergy-photo")}
 }
 
 // contentVersionKey is the platform_settings row that versions public pages.
@@ -182,6 +184,7 @@ func OpenCore(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 	c.openOpenDays()
 	c.openSocialEval()
 	c.openWorkPlatform()
+	c.openDirectories()
 	return c, nil
 }
 
@@ -297,6 +300,8 @@ func (a *App) build(ctx context.Context) error {
 			{Label: "培训", URL: "/console/training", Perm: auth.ManageTraining, Section: "training"},
 			{Label: "我的培训记录", URL: "/console/training/me", Perm: auth.Authenticated, Section: "training-me"},
 			{Label: "政务新媒体", URL: "/console/newmedia", Perm: auth.ManageNewMedia, Section: "newmedia"},
+			{Label: "服务名录", URL: "/console/directories", Perm: auth.ManageDirectories, Section: "directories"},
+			{Label: "教职人员备案", URL: "/console/directories/clergy", Perm: auth.ManageClergy, Section: "clergy"},
 			{Label: "公开目录", URL: "/console/catalogue", Perm: auth.ManageCatalogue, Section: "catalogue"},
 			{Label: "政务公开设置", URL: "/console/disclosure/settings", Perm: auth.ManageCatalogue, Section: "disclosure-settings"},
 			{Label: "单位设置", URL: "/console/agency", Perm: auth.ManageAgencySettings, Section: "agency"},
@@ -317,7 +322,7 @@ func (a *App) build(ctx context.Context) error {
 	// every cached page stale.
 	a.Pages = web.NewPageCache(versions{a.Version, a.Agencies}, cfg.PageCacheBytes)
 	a.registerPageMetrics()
-	if a.agencyHandlers, err = agency.Register(w, a.Agencies, []agency.PortalLink{{Label: "政府信息公开", Path: "gk/"}, {Label: "依申请公开", Path: "apply"}, {Label: "领导信箱", Path: "mailbox"}, {Label: "留言板", Path: "board"}, {Label: "重大决策", Path: "decisions"}, {Label: "征求意见", Path: "consultations"}, {Label: "规范性文件", Path: "normative"}, {Label: "标准目录", Path: "standards"}, {Label: "开放日", Path: "opendays"}, {Label: "问卷调查", Path: "surveys"}, {Label: "社会评议", Path: "evaluations"}, {Label: "新媒体矩阵", Path: "newmedia"}}, a.Pages.Wrap); err != nil {
+	if a.agencyHandlers, err = agency.Register(w, a.Agencies, []agency.PortalLink{{Label: "政府信息公开", Path: "gk/"}, {Label: "依申请公开", Path: "apply"}, {Label: "领导信箱", Path: "mailbox"}, {Label: "留言板", Path: "board"}, {Label: "重大决策", Path: "decisions"}, {Label: "征求意见", Path: "consultations"}, {Label: "规范性文件", Path: "normative"}, {Label: "标准目录", Path: "standards"}, {Label: "开放日", Path: "opendays"}, {Label: "问卷调查", Path: "surveys"}, {Label: "社会评议", Path: "evaluations"}, {Label: "新媒体矩阵", Path: "newmedia"}, {Label: "便民查询", Path: "directories"}}, a.Pages.Wrap); err != nil {
 		return err
 	}
 	w.Sites = a.agencyHandlers.Site
@@ -366,6 +371,9 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	if err := a.registerWorkPlatform(w, site); err != nil {
+		return err
+	}
+	if err := a.registerDirectories(w, site); err != nil {
 		return err
 	}
 	if _, err := application.Register(w, a.Applications, func(r *http.Request, agencyID int64) web.Site { return site(r, agencyID) }, a.keys.status); err != nil {
@@ -524,6 +532,7 @@ func (a *App) registerJobs() {
 	a.registerOpenDaysJobs()
 	a.registerSocialEvalJobs()
 	a.registerWorkPlatformJobs()
+	a.registerDirectoriesJobs()
 	a.Jobs.Every("consultation.close", 5*time.Minute, func(ctx context.Context) error {
 		_, err := a.Consultations.CloseDue(ctx)
 		return err

@@ -119,6 +119,11 @@ func (a *App) sitemapPages(ctx context.Context) ([]disclosure.SitemapPage, error
 		for _, page := range []string{"consultations", "decisions", "standards", "normative", "opendays", "surveys", "evaluations", "newmedia"} {
 			out = append(out, disclosure.SitemapPage{Path: "/o/" + ag.Slug + "/" + page})
 		}
+		dirs, err := a.directorySitemap(ctx, ag.ID, ag.Slug)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, dirs...)
 		up, past, err := a.OpenDays.PublicList(ctx, ag.ID)
 		if err != nil {
 			return nil, err

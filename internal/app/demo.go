@@ -249,5 +249,8 @@ func (c *Core) LoadDemo(ctx context.Context) (creds []Credential, loaded bool, e
 	if err := c.loadDemoWorkPlatform(ctx, ids, divisions, as); err != nil {
 		return nil, false, fmt.Errorf("demo work platform: %w", err)
 	}
+	if err := c.loadDemoDirectories(ctx, ids, divisions, as); err != nil {
+		return nil, false, fmt.Errorf("demo directories: %w", err)
+	}
 	return creds, true, nil
 }

@@ -77,6 +77,12 @@ const (
 	ReportProgress   Permission = "workplan.progress" // post progress updates on a task
 	ManageTraining   Permission = "training.manage"   // courses, sessions, attendance, the compliance report
 	ManageNewMedia   Permission = "newmedia.manage"   // the new-media account registry and repost tasks
+
+	// Service directories (work point 五(二)): religious activity venues
+	// and halal food outlets; clergy filings, which hold personal
+	// information, have their own permission and every reading is audited.
+	ManageDirectories Permission = "directories.manage" // venues and halal outlets: entries, notices, imports, staleness
+	ManageClergy      Permission = "clergy.manage"      // clergy filings, photos and the verification query log
 )
 
 // grants says which roles hold each permission beyond Public/Authenticated.
@@ -123,6 +129,8 @@ var grants = map[Permission]Roles{
 	ReportProgress:       {AgencyAdmin, Editor, Approver, Handler, Liaison},
 	ManageTraining:       {AgencyAdmin, Editor},
 	ManageNewMedia:       {AgencyAdmin, Editor},
+	ManageDirectories:    {AgencyAdmin, Editor},
+	ManageClergy:         {AgencyAdmin, Editor},
 }
 
 // Known reports whether p is a declared permission.

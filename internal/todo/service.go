@@ -102,6 +102,7 @@ var defaultLabels = map[string]string{
 	"workplan":     "工作要点",
 	"training":     "培训",
 	"newmedia":     "政务新媒体",
+	"directories":  "服务名录",
 	"liaisons":     "联络员",
 }
 
