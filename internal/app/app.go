@@ -83,6 +83,9 @@ type Core struct {
 	NewMedia  *newMediaService    // 政务新媒体 (wire_newmedia.go)
 	// Service directories (work point 五(二)): venues, clergy, halal outlets.
 	Directories *directoryService // 服务名录 (wire_directories.go)
+	// Annual reports (issue 11).
+	AnnualReports *annualReportService // 政府信息公开工作年度报告 (wire_annualreport.go)
+	PubStats      *pubStatsService     // 统计数据和数据开放 (wire_pubstats.go)
 	// keys are derived from the secret key (serving only): they sign the
 	// public forms' tokens and the applicant's status cookie, the same on
 	// every instance.
@@ -185,6 +188,8 @@ func OpenCore(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts
 	c.openSocialEval()
 	c.openWorkPlatform()
 	c.openDirectories()
+	c.openAnnualReports()
+	c.openPubStats()
 	return c, nil
 }
 
@@ -302,6 +307,8 @@ func (a *App) build(ctx context.Context) error {
 			{Label: "政务新媒体", URL: "/console/newmedia", Perm: auth.ManageNewMedia, Section: "newmedia"},
 			{Label: "服务名录", URL: "/console/directories", Perm: auth.ManageDirectories, Section: "directories"},
 			{Label: "教职人员备案", URL: "/console/directories/clergy", Perm: auth.ManageClergy, Section: "clergy"},
+			{Label: "年度报告", URL: "/console/annual-reports", Perm: auth.ManageAnnualReport, Section: "annual-reports"},
+			{Label: "年报发布情况", URL: "/console/annual-reports/status", Perm: auth.OverseeAnnualReports, Section: "annual-reports-status"},
 			{Label: "公开目录", URL: "/console/catalogue", Perm: auth.ManageCatalogue, Section: "catalogue"},
 			{Label: "政务公开设置", URL: "/console/disclosure/settings", Perm: auth.ManageCatalogue, Section: "disclosure-settings"},
 			{Label: "单位设置", URL: "/console/agency", Perm: auth.ManageAgencySettings, Section: "agency"},
@@ -322,7 +329,7 @@ func (a *App) build(ctx context.Context) error {
 	// every cached page stale.
 	a.Pages = web.NewPageCache(versions{a.Version, a.Agencies}, cfg.PageCacheBytes)
 	a.registerPageMetrics()
-	if a.agencyHandlers, err = agency.Register(w, a.Agencies, []agency.PortalLink{{Label: "政府信息公开", Path: "gk/"}, {Label: "依申请公开", Path: "apply"}, {Label: "领导信箱", Path: "mailbox"}, {Label: "留言板", Path: "board"}, {Label: "重大决策", Path: "decisions"}, {Label: "征求意见", Path: "consultations"}, {Label: "规范性文件", Path: "normative"}, {Label: "标准目录", Path: "standards"}, {Label: "开放日", Path: "opendays"}, {Label: "问卷调查", Path: "surveys"}, {Label: "社会评议", Path: "evaluations"}, {Label: "新媒体矩阵", Path: "newmedia"}, {Label: "便民查询", Path: "directories"}}, a.Pages.Wrap); err != nil {
+	if a.agencyHandlers, err = agency.Register(w, a.Agencies, []agency.PortalLink{{Label: "政府信息公开", Path: "gk/"}, {Label: "依申请公开", Path: "apply"}, {Label: "领导信箱", Path: "mailbox"}, {Label: "留言板", Path: "board"}, {Label: "重大决策", Path: "decisions"}, {Label: "征求意见", Path: "consultations"}, {Label: "规范性文件", Path: "normative"}, {Label: "标准目录", Path: "standards"}, {Label: "开放日", Path: "opendays"}, {Label: "问卷调查", Path: "surveys"}, {Label: "社会评议", Path: "evaluations"}, {Label: "新媒体矩阵", Path: "newmedia"}, {Label: "便民查询", Path: "directories"}, {Label: "统计数据", Path: "statistics"}}, a.Pages.Wrap); err != nil {
 		return err
 	}
 	w.Sites = a.agencyHandlers.Site
@@ -355,6 +362,7 @@ func (a *App) build(ctx context.Context) error {
 		}
 		return []disclosure.ItemNotice{{LinkText: "转发到政务新媒体（创建转发任务）", URL: "/console/newmedia/reposts/new?item=" + strconv.FormatInt(itemID, 10)}}
 	}
+	dh.ColumnExtras = a.annualReportLinks
 	if err := a.registerNormative(w, site); err != nil {
 		return err
 	}
@@ -374,6 +382,12 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	if err := a.registerDirectories(w, site); err != nil {
+		return err
+	}
+	if err := a.registerAnnualReports(w, site); err != nil {
+		return err
+	}
+	if err := a.registerPubStats(w, site); err != nil {
 		return err
 	}
 	if _, err := application.Register(w, a.Applications, func(r *http.Request, agencyID int64) web.Site { return site(r, agencyID) }, a.keys.status); err != nil {

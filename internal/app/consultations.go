@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/gongkai/gongkai/internal/agency"
+	"github.com/gongkai/gongkai/internal/annualreport"
 	"github.com/gongkai/gongkai/internal/apperr"
 	"github.com/gongkai/gongkai/internal/civil"
 	"github.com/gongkai/gongkai/internal/consultation"
@@ -116,7 +117,7 @@ func (a *App) sitemapPages(ctx context.Context) ([]disclosure.SitemapPage, error
 	var out []disclosure.SitemapPage
 	for _, ag := range agencies {
 		slugs[ag.ID] = ag.Slug
-		for _, page := range []string{"consultations", "decisions", "standards", "normative", "opendays", "surveys", "evaluations", "newmedia"} {
+		for _, page := range []string{"consultations", "decisions", "standards", "normative", "opendays", "surveys", "evaluations", "newmedia", "statistics", "open-data"} {
 			out = append(out, disclosure.SitemapPage{Path: "/o/" + ag.Slug + "/" + page})
 		}
 		dirs, err := a.directorySitemap(ctx, ag.ID, ag.Slug)
@@ -139,6 +140,16 @@ func (a *App) sitemapPages(ctx context.Context) ([]disclosure.SitemapPage, error
 		}
 		for _, c := range reports {
 			out = append(out, disclosure.SitemapPage{Path: socialeval.URL(ag.Slug, c.ID)})
+		}
+		annual, err := a.AnnualReports.PublicReports(ctx, ag.ID)
+		if err != nil {
+			return nil, err
+		}
+		if len(annual) > 0 {
+			out = append(out, disclosure.SitemapPage{Path: annualreport.PortalListURL(ag.Slug)})
+		}
+		for _, r := range annual {
+			out = append(out, disclosure.SitemapPage{Path: annualreport.PortalURL(ag.Slug, r.Year), LastMod: civil.Of(r.PublishedAt)})
 		}
 	}
 	list, err := a.Consultations.PublicList(ctx, 0)

@@ -252,5 +252,8 @@ func (c *Core) LoadDemo(ctx context.Context) (creds []Credential, loaded bool, e
 	if err := c.loadDemoDirectories(ctx, ids, divisions, as); err != nil {
 		return nil, false, fmt.Errorf("demo directories: %w", err)
 	}
+	if err := c.loadDemoAnnualReports(ctx, ids, divisions, as); err != nil {
+		return nil, false, fmt.Errorf("demo annual reports: %w", err)
+	}
 	return creds, true, nil
 }

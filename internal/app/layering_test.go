@@ -24,7 +24,7 @@ var layers = []struct {
 		"internal/blob", "internal/jobs", "internal/backup", "internal/search", "internal/textzh", "internal/notify",
 		"internal/extract", "internal/pii", "internal/sensitive", "internal/pdf", "internal/querycode", "internal/hottopic", "internal/survey", "internal/todo", "internal/xlsxprint"}},
 	{"shared test helper", 25, []string{"internal/notify/smtptest"}},
-	{"capability", 30, []string{"internal/agency", "internal/staff", "internal/workcal", "internal/auditlog", "internal/disclosure", "internal/application", "internal/concern", "internal/decision", "internal/normative", "internal/stdcatalog", "internal/openday", "internal/consultation", "internal/socialeval", "internal/docregistry", "internal/workplan", "internal/training", "internal/newmedia", "internal/directory"}},
+	{"capability", 30, []string{"internal/agency", "internal/staff", "internal/workcal", "internal/auditlog", "internal/disclosure", "internal/application", "internal/concern", "internal/decision", "internal/normative", "internal/stdcatalog", "internal/openday", "internal/consultation", "internal/socialeval", "internal/docregistry", "internal/workplan", "internal/training", "internal/newmedia", "internal/directory", "internal/annualreport", "internal/pubstats"}},
 	{"composition", 40, []string{"internal/app"}},
 	{"composition test helper", 45, []string{"internal/app/apptest", "internal/app/browsertest"}},
 	{"command", 50, []string{"cmd/gongkai", "cmd/gkgen"}},

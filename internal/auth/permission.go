@@ -83,6 +83,11 @@ const (
 	// information, have their own permission and every reading is audited.
 	ManageDirectories Permission = "directories.manage" // venues and halal outlets: entries, notices, imports, staleness
 	ManageClergy      Permission = "clergy.manage"      // clergy filings, photos and the verification query log
+
+	// Annual reports (政府信息公开工作年度报告, 条例 Art. 49–50).
+	ManageAnnualReport   Permission = "annualreport.manage"  // draft the agency's report: texts, manual cells, overrides, imports
+	PublishAnnualReport  Permission = "annualreport.publish" // publish the report and start corrections
+	OverseeAnnualReports Permission = "annualreport.oversee" // which agencies have published; consolidated tables of several agencies
 )
 
 // grants says which roles hold each permission beyond Public/Authenticated.
@@ -131,6 +136,9 @@ var grants = map[Permission]Roles{
 	ManageNewMedia:       {AgencyAdmin, Editor},
 	ManageDirectories:    {AgencyAdmin, Editor},
 	ManageClergy:         {AgencyAdmin, Editor},
+	ManageAnnualReport:   {AgencyAdmin, Editor, Approver},
+	PublishAnnualReport:  {AgencyAdmin, Approver},
+	OverseeAnnualReports: {PlatformAdmin, AgencyAdmin},
 }
 
 // Known reports whether p is a declared permission.

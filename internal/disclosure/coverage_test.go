@@ -57,6 +57,10 @@ var serviceMethods = map[string]string{
 	"Settings":       "public",
 	"PublicRefs":     "public",
 	"CountPublic":    "public",
+	// Aggregates and metadata of the public items of one agency, for the
+	// statistics page and the open-data export (stats_public_test.go).
+	"PublishedStats":  "public",
+	"EachPublicEntry": "public",
 	// Helpers over an item the caller has already loaded through Get or
 	// PublicItem (which did the scoping).
 	"Attachments":    "loaded",

@@ -44,6 +44,19 @@ type Handlers struct {
 	// published item's console page only (e.g. creating new-media repost
 	// tasks for it), for the person looking at it (wired in app).
 	ConsoleItemLinks func(p *auth.Principal, itemID int64) []ItemNotice
+	// ColumnExtras lets other capabilities list their public pages on a
+	// column's page, above its items (the generated annual reports in the
+	// 政府信息公开年报 column), wired in app. A capability that changes
+	// what it returns bumps the content version, so that cached pages
+	// follow.
+	ColumnExtras func(ctx context.Context, agencyID int64, col *Column) ([]ColumnLink, error)
+}
+
+// ColumnLink is a page of another capability listed on a column's page.
+type ColumnLink struct {
+	Text string
+	URL  string
+	Note string // shown beside the link (a date)
 }
 
 // ItemNotice is a line on an item's page from another capability.
@@ -459,6 +472,7 @@ type columnData struct {
 	NextURL string
 	Guide   *guideData
 	FeedURL string
+	Extras  []ColumnLink
 }
 
 type guideData struct {
@@ -498,6 +512,12 @@ func (h *Handlers) column(w http.ResponseWriter, r *http.Request) {
 	}
 	tree := visible(Tree(cols))
 	d := columnData{Agency: a, Column: col, Tree: tree, Genres: Genres, Five: FivePublics, FeedURL: a.HomeURL() + "gk/" + col.Slug + "/feed.atom"}
+	if h.ColumnExtras != nil {
+		if d.Extras, err = h.ColumnExtras(ctx, a.ID, col); err != nil {
+			h.app.Error(w, r, err)
+			return
+		}
+	}
 	v := h.view(r, a, col.Name, web.Crumb{Label: "政府信息公开", URL: a.HomeURL() + "gk/"}, web.Crumb{Label: col.Name})
 	status := http.StatusOK
 	switch col.Kind {

@@ -103,6 +103,7 @@ var defaultLabels = map[string]string{
 	"training":     "培训",
 	"newmedia":     "政务新媒体",
 	"directories":  "服务名录",
+	"annualreport": "年度报告",
 	"liaisons":     "联络员",
 }
 

@@ -494,3 +494,14 @@ func (s *Service) ImportAttendance(ctx context.Context, p *auth.Principal, sessi
 
 // CurrentYear is the year in Shanghai.
 func (s *Service) CurrentYear() int { return s.Now().In(civil.Shanghai).Year() }
+
+// YearSummary is an agency's training in a year as of today, for the
+// annual report: sessions held, and people in disclosure roles trained out
+// of those counted.
+func (s *Service) YearSummary(ctx context.Context, agencyID int64, year int) (sessions, trained, people int, err error) {
+	c, err := s.compliance(ctx, agencyID, year, civil.Of(s.Now()))
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	return c.Sessions, c.TrainedCount(), len(c.People), nil
+}
