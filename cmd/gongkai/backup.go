@@ -18,8 +18,9 @@ func init() {
 }
 
 func runBackup(ctx context.Context, e env, args []string) error {
-	fs, f := newFlags(e, "backup", "backup --out DIR [--data ./data | GONGKAI_DATABASE_URL=…]", false)
+	fs, f := newFlags(e, "backup", "backup --out DIR [--data ./data | GONGKAI_DATABASE_URL=… [--pg-dump pg_dump]]", false)
 	out := fs.String("out", "", "backup folder to create (must not exist or be empty)")
+	pgDump := fs.String("pg-dump", "pg_dump", "pg_dump program (PostgreSQL; the server's major version or newer)")
 	cfg, err := parse(fs, f, args)
 	if err != nil {
 		return err
@@ -38,7 +39,7 @@ func runBackup(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer store.Close()
-	m, err := backup.Create(ctx, c.DB, store, *out, cfg.DataDir)
+	m, err := backup.CreateWith(ctx, c.DB, store, *out, cfg.DataDir, backup.CreateOptions{PGDump: *pgDump})
 	if err != nil {
 		return err
 	}
@@ -51,6 +52,9 @@ func runBackup(ctx context.Context, e env, args []string) error {
 	if m.Database != "" {
 		fmt.Fprintf(e.Stdout, "数据库快照：%s/%s\n", *out, m.Database)
 	}
+	if m.PGDump != "" {
+		fmt.Fprintf(e.Stdout, "数据库导出（pg_dump）：%s/%s\n", *out, m.PGDump)
+	}
 	fmt.Fprintf(e.Stdout, "附件：%d 个\n备份完成：%s（结构版本 %d）\n", attachments, *out, m.SchemaVersion)
 	for _, n := range m.Notes {
 		fmt.Fprintln(e.Stdout, n)
@@ -59,9 +63,10 @@ func runBackup(ctx context.Context, e env, args []string) error {
 }
 
 func runRestore(ctx context.Context, e env, args []string) error {
-	fs, f := newFlags(e, "restore", "restore --from DIR [--force] [--data ./data]", false)
+	fs, f := newFlags(e, "restore", "restore --from DIR [--force] [--data ./data | GONGKAI_DATABASE_URL=… (an empty database)]", false)
 	from := fs.String("from", "", "backup folder made by gongkai backup")
-	force := fs.Bool("force", false, "replace an existing database (the old file is kept beside it)")
+	force := fs.Bool("force", false, "replace an existing database (SQLite: the old file is kept beside it; PostgreSQL: pg_restore --clean)")
+	pgRestore := fs.String("pg-restore", "pg_restore", "pg_restore program (PostgreSQL backups)")
 	cfg, err := parse(fs, f, args)
 	if err != nil {
 		return err
@@ -82,7 +87,8 @@ func runRestore(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer store.Close()
-	if _, err := backup.Restore(ctx, *from, backup.RestoreOptions{DataDir: cfg.DataDir, Store: store, Force: *force}); err != nil {
+	if _, err := backup.Restore(ctx, *from, backup.RestoreOptions{DataDir: cfg.DataDir, Store: store, Force: *force,
+		DatabaseURL: cfg.DatabaseURL, PGRestore: *pgRestore}); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.Stdout, "已从 %s 恢复（备份时间 %s）。\n", *from, m.CreatedAt.Local().Format("2006-01-02 15:04:05"))

@@ -219,6 +219,7 @@ func describe(err error) error {
 	return err
 }
 
+// #nosec G101 -- usage text of the token command, no credential
 const tokenUsage = `token <subcommand> [flags]
 
   create  --username U --name 用途 [--days 365]   issue a bearer token (printed once)

@@ -27,7 +27,7 @@ var layers = []struct {
 	{"capability", 30, []string{"internal/agency", "internal/staff", "internal/workcal", "internal/auditlog", "internal/disclosure", "internal/application", "internal/concern", "internal/decision", "internal/normative", "internal/stdcatalog", "internal/openday", "internal/consultation", "internal/socialeval", "internal/docregistry", "internal/workplan", "internal/training", "internal/newmedia", "internal/directory", "internal/annualreport", "internal/pubstats"}},
 	{"composition", 40, []string{"internal/app"}},
 	{"composition test helper", 45, []string{"internal/app/apptest", "internal/app/browsertest"}},
-	{"command", 50, []string{"cmd/gongkai", "cmd/gkgen"}},
+	{"command", 50, []string{"cmd/gongkai", "cmd/gkgen", "cmd/gkdrill"}},
 }
 
 func layerOf(pkg string) (string, int, bool) {

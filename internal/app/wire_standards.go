@@ -78,6 +78,7 @@ type standardItems struct{ c *Core }
 const itemPublic = "i.status IN ('published', 'superseded')"
 
 func (s standardItems) scan(ctx context.Context, query string, args ...any) ([]stdcatalog.ItemRef, error) {
+	// #nosec G202 -- query is built by Items and Search of constant text, $N placeholders and strconv numbers; values are in args
 	rows, err := s.c.DB.R.QueryContext(ctx, `SELECT i.id, i.agency_id, i.title, i.status, i.formed_on, i.published_on, a.slug
 		FROM items i JOIN agencies a ON a.id = i.agency_id WHERE `+query, args...)
 	if err != nil {
@@ -118,6 +119,7 @@ func (s standardItems) Items(ctx context.Context, agencyID int64, ids []int64) (
 		for _, it := range list {
 			out[it.ID] = it
 		}
+		// #nosec G202 -- in is $N placeholders only; the ids are in args
 		rows, err := s.c.DB.R.QueryContext(ctx, `SELECT ic.item_id, c.name FROM item_columns ic JOIN catalogue_columns c ON c.id = ic.column_id
 			WHERE c.agency_id = $1 AND ic.item_id IN (`+in+`) ORDER BY ic.item_id, c.id`, args...)
 		if err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -32,11 +31,7 @@ func decode(r *http.Request, v any) error {
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return apperr.Wrap(apperr.TooLarge, "请求体超过了大小上限。", err)
-		}
-		return apperr.Wrap(apperr.Invalid, "请求体不是有效的 JSON，或含有未知字段："+err.Error(), err)
+		return web.JSONError(err)
 	}
 	if dec.More() {
 		return apperr.New(apperr.Invalid, "请求体只能包含一个 JSON 对象。")

@@ -737,7 +737,7 @@ func (s *Service) StaffUpload(ctx context.Context, p *auth.Principal, id int64, 
 		return audit.Record(ctx, tx, p.Actor(), audit.Event{AgencyID: a.AgencyID, Action: "application.file.add",
 			ObjectType: "application", ObjectID: a.Number, Summary: "为申请 " + a.Number + " 上传" + kind.Label() + "：" + up.FileName})
 	})
-	if err != nil {
+	if db.RolledBack(err) {
 		s.Blobs.Delete(context.WithoutCancel(ctx), up.Key)
 	}
 	return err
@@ -802,5 +802,5 @@ func (h *Handlers) consoleProactive(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	http.Redirect(w, r, url+"?flash=created", http.StatusSeeOther)
+	http.Redirect(w, r, url+"?flash=created", http.StatusSeeOther) // #nosec G710 -- url is the console path of the item ToProactive created
 }

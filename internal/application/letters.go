@@ -70,6 +70,8 @@ var defaultTemplates = map[string]string{
 }
 
 // decisions are the opening sentences of each outcome's reply.
+//
+// #nosec G101 -- letter wording, no credential
 var decisions = map[Outcome]string{
 	OutDisclose:        "您申请获取的政府信息属于公开范围，本机关予以公开。",
 	OutAlreadyPublic:   "您申请获取的政府信息已经主动公开，您可以通过以下方式、途径获取。",

@@ -60,6 +60,7 @@ const (
 	OtherOrgCode IDType = "other_org_reg" // 其他登记证号
 )
 
+// #nosec G101 -- names of identity document types, no credential
 var idTypeLabels = map[IDType]string{
 	IDCard: "居民身份证", Passport: "护照", HKMacauPass: "港澳居民来往内地通行证", TaiwanPass: "台湾居民来往大陆通行证",
 	ForeignerPR: "外国人永久居留身份证", CreditCode: "统一社会信用代码", OtherOrgCode: "其他登记证号",

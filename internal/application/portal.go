@@ -333,6 +333,7 @@ func (h *Handlers) sign(number string, exp int64) string {
 
 func (h *Handlers) setStatusCookie(w http.ResponseWriter, number string) {
 	exp := h.svc.Now().Add(statusTTL).Unix()
+	// #nosec G124 -- Secure is set whenever the site is served over HTTPS (config.Secure: TLS or an https:// base URL); a plain-HTTP site cannot set it
 	http.SetCookie(w, &http.Cookie{Name: statusCookie, Value: number + "." + strconv.FormatInt(exp, 10) + "." + h.sign(number, exp),
 		Path: "/apply/status", HttpOnly: true, Secure: h.app.Secure, SameSite: http.SameSiteStrictMode, MaxAge: int(statusTTL.Seconds())})
 }
@@ -400,7 +401,8 @@ func (h *Handlers) lookup(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) statusLogout(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: statusCookie, Value: "", Path: "/apply/status", HttpOnly: true, Secure: h.app.Secure, MaxAge: -1})
+	// #nosec G124 -- Secure is set whenever the site is served over HTTPS (config.Secure: TLS or an https:// base URL); a plain-HTTP site cannot set it
+	http.SetCookie(w, &http.Cookie{Name: statusCookie, Value: "", Path: "/apply/status", HttpOnly: true, Secure: h.app.Secure, SameSite: http.SameSiteStrictMode, MaxAge: -1})
 	http.Redirect(w, r, "/apply/status", http.StatusSeeOther)
 }
 

@@ -438,6 +438,9 @@ func (sub *Submission) Validate(online bool, today civil.Date) map[string]string
 // is stored before the row commits; nothing is saved if anything fails.
 func (s *Service) Submit(ctx context.Context, sub Submission) (*Receipt, error) {
 	if _, err := s.Agencies.Agency(ctx, sub.AgencyID); err != nil {
+		if down := db.Down(err); down != nil {
+			return nil, down
+		}
 		return nil, apperr.NotFoundf("请选择受理申请的机关。")
 	}
 	if fields := sub.Validate(true, s.today()); len(fields) > 0 {
@@ -457,6 +460,9 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Receipt, error) 
 	}
 	up, err := s.ingest(ctx, sub.Identity, true)
 	if err != nil {
+		if apperr.Is(err, apperr.Unavailable) {
+			return nil, err // the attachments storage is full or failing: 503, try again later
+		}
 		return nil, apperr.FieldErrors(map[string]string{"identity": apperr.MessageOf(err)})
 	}
 	now := s.Now()
@@ -489,7 +495,9 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Receipt, error) 
 			Action: "application.submit", ObjectType: "application", ObjectID: a.Number, Summary: "网上提交政府信息公开申请 " + a.Number})
 	})
 	if err != nil {
-		s.Blobs.Delete(context.WithoutCancel(ctx), up.Key)
+		if db.RolledBack(err) {
+			s.Blobs.Delete(context.WithoutCancel(ctx), up.Key)
+		}
 		return nil, err
 	}
 	if s.Limiter != nil {
@@ -560,7 +568,7 @@ func (s *Service) Record(ctx context.Context, p *auth.Principal, sub Submission)
 		return nil
 	})
 	if err != nil {
-		if up != nil {
+		if up != nil && db.RolledBack(err) {
 			s.Blobs.Delete(context.WithoutCancel(ctx), up.Key)
 		}
 		return nil, err
@@ -734,7 +742,7 @@ func (s *Service) ApplicantUpload(ctx context.Context, a *Application, u Upload,
 		return audit.Record(ctx, tx, audit.Actor{Name: "申请人（网上）", IP: ip}, audit.Event{AgencyID: a.AgencyID,
 			Action: "application.applicant.upload", ObjectType: "application", ObjectID: a.Number, Summary: "申请人上传" + kind.Label()})
 	})
-	if err != nil {
+	if db.RolledBack(err) {
 		s.Blobs.Delete(context.WithoutCancel(ctx), up.Key)
 	}
 	return err
@@ -812,7 +820,7 @@ func (s *Service) sealURL(ctx context.Context, agencyID int64) htmltemplate.URL 
 		return ""
 	}
 	att, err := blob.GetAttachment(ctx, s.DB.R, agencyID, set.SealAttachmentID)
-	if err != nil || att.Size > 2<<20 {
+	if err != nil || att.Size > 2<<20 || (att.ContentType != "image/png" && att.ContentType != "image/jpeg") {
 		return ""
 	}
 	rc, err := s.Blobs.Open(ctx, att.Key)
@@ -824,5 +832,5 @@ func (s *Service) sealURL(ctx context.Context, agencyID int64) htmltemplate.URL 
 	if err != nil {
 		return ""
 	}
-	return htmltemplate.URL("data:" + att.ContentType + ";base64," + base64.StdEncoding.EncodeToString(b))
+	return htmltemplate.URL("data:" + att.ContentType + ";base64," + base64.StdEncoding.EncodeToString(b)) // #nosec G203 -- an image/png or image/jpeg data: URL (checked above), shown in <img src>
 }

@@ -196,7 +196,7 @@ func (s *Service) SetSeal(ctx context.Context, p *auth.Principal, agencyID int64
 		return audit.Record(ctx, tx, p.Actor(), audit.Event{AgencyID: agencyID, Action: "application.settings.seal",
 			ObjectType: "agency", ObjectID: strconv.FormatInt(agencyID, 10), Summary: summary})
 	})
-	if err != nil && u != nil {
+	if db.RolledBack(err) && u != nil {
 		s.Blobs.Delete(context.WithoutCancel(ctx), up.Key)
 	}
 	return err

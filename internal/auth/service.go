@@ -438,7 +438,7 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, p *Principal, sessionTo
 			return apperr.FieldErrors(map[string]string{"confirm": "两次输入的新密码不一致"})
 		}
 		if next == current {
-			return apperr.FieldErrors(map[string]string{"password": "新密码不能与当前密码相同"})
+			return apperr.FieldErrors(map[string]string{"password": "新密码不能与当前密码相同"}) // #nosec G101 -- a form error message, no credential
 		}
 		if err := CheckPassword(next, u.Username); err != nil {
 			return err

@@ -5,8 +5,8 @@
 // database; then every attachment blob is copied. Blobs are written before
 // the rows that reference them commit, so every attachment the snapshot
 // references already exists when the copy starts. PostgreSQL: the database
-// is dumped with pg_dump (instructions are printed and written into the
-// backup); the attachments are copied the same way.
+// is dumped first with pg_dump (one consistent snapshot), then the
+// attachments are copied the same way; restore runs pg_restore.
 package backup
 
 import (
@@ -17,7 +17,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -43,6 +45,7 @@ type Manifest struct {
 	Dialect       string    `json:"dialect"`
 	SchemaVersion int       `json:"schema_version"`
 	Database      string    `json:"database,omitempty"` // the SQLite file, if any
+	PGDump        string    `json:"pg_dump,omitempty"`  // the pg_dump archive (custom format), if any
 	Files         []File    `json:"files"`
 	Notes         []string  `json:"notes,omitempty"`
 }
@@ -58,9 +61,31 @@ type File struct {
 // encrypts second-factor secrets; without it, restored 2FA cannot work).
 const SecretKeyFile = "secret.key"
 
+// PGDumpFile names the PostgreSQL dump inside a backup folder.
+const PGDumpFile = "gongkai.pgdump"
+
+// CreateOptions tune Create.
+type CreateOptions struct {
+	// PGDump is the pg_dump program used on PostgreSQL; empty means
+	// "pg_dump" found on PATH. It must be of the server's major version or
+	// newer.
+	PGDump string
+}
+
 // Create writes a backup of d and store into out, which must not exist or
 // be empty. dataDir is the installation's data folder (for its secret key).
 func Create(ctx context.Context, d *db.DB, store blob.Store, out, dataDir string) (*Manifest, error) {
+	return CreateWith(ctx, d, store, out, dataDir, CreateOptions{})
+}
+
+// CreateWith is Create with options.
+//
+// The database is always snapshotted before the attachments are listed:
+// a blob is stored before the row that references it commits, so every
+// attachment the snapshot references is in the blob store when the copy
+// starts. (Copying the attachments first and dumping the database after
+// would let rows committed in between reference blobs the backup lacks.)
+func CreateWith(ctx context.Context, d *db.DB, store blob.Store, out, dataDir string, opts CreateOptions) (*Manifest, error) {
 	if err := prepareOut(out); err != nil {
 		return nil, err
 	}
@@ -76,7 +101,8 @@ func Create(ctx context.Context, d *db.DB, store blob.Store, out, dataDir string
 		target := filepath.Join(out, db.SQLiteFile)
 		// VACUUM INTO reads in one transaction: the copy is consistent even
 		// while the server keeps writing.
-		if _, err := d.W.ExecContext(ctx, "VACUUM INTO '"+strings.ReplaceAll(target, "'", "''")+"'"); err != nil {
+		// The file name is a bound parameter (SQLite takes any expression after INTO).
+		if _, err := d.W.ExecContext(ctx, "VACUUM INTO $1", target); err != nil {
 			return nil, fmt.Errorf("snapshot SQLite: %w", err)
 		}
 		if err := syncFile(target); err != nil {
@@ -87,7 +113,7 @@ func Create(ctx context.Context, d *db.DB, store blob.Store, out, dataDir string
 			return nil, err
 		}
 		m.Files = append(m.Files, f)
-		if src, err := os.Open(filepath.Join(dataDir, SecretKeyFile)); err == nil {
+		if src, err := os.Open(filepath.Join(dataDir, SecretKeyFile)); err == nil { // #nosec G304 -- the key file of the operator's data folder
 			kf, err := writeSynced(filepath.Join(out, SecretKeyFile), src)
 			src.Close()
 			if err != nil {
@@ -98,13 +124,16 @@ func Create(ctx context.Context, d *db.DB, store blob.Store, out, dataDir string
 			m.Notes = append(m.Notes, "备份中含有系统密钥 secret.key（用于解密双因素认证密钥），请像保管数据库一样保管本备份。")
 		}
 	case db.Postgres:
-		note := "PostgreSQL 数据库不在本目录中。请在备份附件的同时用 pg_dump 导出数据库，并另行保管各实例共用的 GONGKAI_SECRET_KEY（没有它，恢复后双因素认证无法使用）：\n" +
-			"  pg_dump --format=custom --no-owner --file " + filepath.Join(out, "gongkai.pgdump") + " \"$GONGKAI_DATABASE_URL\"\n" +
-			"恢复时：pg_restore --no-owner --clean --if-exists --dbname \"$GONGKAI_DATABASE_URL\" gongkai.pgdump"
-		m.Notes = append(m.Notes, note)
-		if err := os.WriteFile(filepath.Join(out, "POSTGRESQL.txt"), []byte(note+"\n"), 0o600); err != nil {
+		if err := pgDump(ctx, d, opts.PGDump, filepath.Join(out, PGDumpFile)); err != nil {
 			return nil, err
 		}
+		f, err := describeFile(out, PGDumpFile)
+		if err != nil {
+			return nil, err
+		}
+		m.PGDump = PGDumpFile
+		m.Files = append(m.Files, f)
+		m.Notes = append(m.Notes, "PostgreSQL 数据库已用 pg_dump 导出为 "+PGDumpFile+"。各实例共用的 GONGKAI_SECRET_KEY 不在备份中，请另行保管（没有它，恢复后双因素认证无法使用）。")
 	}
 	files, err := copyAttachments(ctx, store, filepath.Join(out, AttachmentsDir))
 	if err != nil {
@@ -115,6 +144,75 @@ func Create(ctx context.Context, d *db.DB, store blob.Store, out, dataDir string
 		return nil, err
 	}
 	return m, nil
+}
+
+// pgDump dumps d's schema with pg_dump in the custom format into target.
+// A database whose tables are in "public" is dumped whole; one kept in
+// another schema (the search_path of the URL) only that schema.
+func pgDump(ctx context.Context, d *db.DB, program, target string) error {
+	if program == "" {
+		program = "pg_dump"
+	}
+	path, err := exec.LookPath(program)
+	if err != nil {
+		return fmt.Errorf("backing up PostgreSQL needs pg_dump (Debian: apt-get install postgresql-client; of the server's major version or newer), or name it with --pg-dump: %w", err)
+	}
+	var schema string
+	if err := d.R.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		return fmt.Errorf("current schema: %w", err)
+	}
+	conn, env, err := libpqURL(d.URL)
+	if err != nil {
+		return err
+	}
+	args := []string{"--format=custom", "--no-owner", "--file=" + target}
+	if schema != "public" {
+		args = append(args, "--schema="+schema)
+	}
+	args = append(args, "--dbname="+conn)
+	// #nosec G204 -- pg_dump (or the operator's --pg-dump) with an argument list, no shell
+	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Env = append(os.Environ(), env...)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("pg_dump: %w: %s", err, strings.TrimSpace(string(msg)))
+	}
+	return syncFile(target)
+}
+
+// libpqParams are the URL query parameters libpq understands; pgx accepts
+// others (runtime parameters such as search_path), which libpq refuses.
+var libpqParams = map[string]bool{
+	"sslmode": true, "sslcert": true, "sslkey": true, "sslrootcert": true, "sslcrl": true, "sslsni": true,
+	"sslpassword": true, "connect_timeout": true, "application_name": true, "options": true,
+	"target_session_attrs": true, "channel_binding": true, "gssencmode": true, "krbsrvname": true,
+	"keepalives": true, "keepalives_idle": true, "keepalives_interval": true, "keepalives_count": true,
+	"service": true, "passfile": true, "require_auth": true, "host": true, "port": true,
+}
+
+// libpqURL turns a gongkai database URL into one for libpq's programs
+// (pg_dump, pg_restore): parameters libpq does not know are left out, and
+// the password moves into PGPASSWORD so that it does not show in the
+// process list.
+func libpqURL(raw string) (string, []string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", nil, fmt.Errorf("database URL: %w", err)
+	}
+	var env []string
+	if u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			env = append(env, "PGPASSWORD="+pw)
+			u.User = url.User(u.User.Username())
+		}
+	}
+	q := u.Query()
+	for k := range q {
+		if !libpqParams[k] {
+			q.Del(k)
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String(), env, nil
 }
 
 func prepareOut(out string) error {
@@ -164,7 +262,7 @@ func copyAttachments(ctx context.Context, store blob.Store, dir string) ([]File,
 }
 
 func writeSynced(path string, r io.Reader) (File, error) {
-	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) // #nosec G304 -- a file in the backup folder the operator named
 	if err != nil {
 		return File{}, err
 	}
@@ -183,7 +281,7 @@ func writeSynced(path string, r io.Reader) (File, error) {
 }
 
 func syncFile(path string) error {
-	f, err := os.Open(path)
+	f, err := os.Open(path) // #nosec G304 -- a file this package just wrote
 	if err != nil {
 		return err
 	}
@@ -192,7 +290,7 @@ func syncFile(path string) error {
 }
 
 func describeFile(dir, rel string) (File, error) {
-	f, err := os.Open(filepath.Join(dir, rel))
+	f, err := os.Open(filepath.Join(dir, rel)) // #nosec G304 -- rel is a path this package wrote, or a manifest path ReadManifest checked (no "..", not absolute)
 	if err != nil {
 		return File{}, err
 	}
@@ -219,7 +317,7 @@ func writeManifest(out string, m *Manifest) error {
 // ReadManifest reads and checks a backup folder: every listed file must be
 // present with its size and checksum.
 func ReadManifest(dir string) (*Manifest, error) {
-	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	b, err := os.ReadFile(filepath.Join(dir, ManifestFile)) // #nosec G304 -- the manifest of the backup folder the operator named
 	if err != nil {
 		return nil, fmt.Errorf("%s is not a gongkai backup (no %s): %w", dir, ManifestFile, err)
 	}
@@ -251,8 +349,14 @@ type RestoreOptions struct {
 	DataDir string
 	// Store receives the attachments.
 	Store blob.Store
-	// Force replaces an existing database (kept as gongkai.db.before-restore-…).
+	// Force replaces an existing database (kept as gongkai.db.before-restore-…;
+	// on PostgreSQL, pg_restore --clean drops the objects it restores).
 	Force bool
+	// DatabaseURL receives the database of a PostgreSQL backup; it must be
+	// empty unless Force.
+	DatabaseURL string
+	// PGRestore is the pg_restore program; empty means "pg_restore" on PATH.
+	PGRestore string
 }
 
 // Restore checks the backup in dir and restores it. gongkai must not be
@@ -270,6 +374,14 @@ func Restore(ctx context.Context, dir string, opts RestoreOptions) (*Manifest, e
 	}
 	if m.Database != "" && (m.Database != db.SQLiteFile || !listed[m.Database]) {
 		return nil, fmt.Errorf("manifest names an unexpected database file %q", m.Database)
+	}
+	if m.PGDump != "" {
+		if m.PGDump != PGDumpFile || !listed[m.PGDump] {
+			return nil, fmt.Errorf("manifest names an unexpected dump file %q", m.PGDump)
+		}
+		if err := pgRestore(ctx, filepath.Join(dir, m.PGDump), opts); err != nil {
+			return nil, err
+		}
 	}
 	stamp := time.Now().Format("20060102-150405")
 	var swaps []swap
@@ -321,7 +433,7 @@ func Restore(ctx context.Context, dir string, opts RestoreOptions) (*Manifest, e
 		if !ok {
 			continue
 		}
-		src, err := os.Open(filepath.Join(dir, filepath.FromSlash(f.Path)))
+		src, err := os.Open(filepath.Join(dir, filepath.FromSlash(f.Path))) // #nosec G304 -- f.Path checked by ReadManifest (no "..", not absolute)
 		if err != nil {
 			return nil, err
 		}
@@ -332,6 +444,51 @@ func Restore(ctx context.Context, dir string, opts RestoreOptions) (*Manifest, e
 		}
 	}
 	return m, nil
+}
+
+// pgRestore restores a dump into opts.DatabaseURL, which must hold no
+// tables unless opts.Force.
+func pgRestore(ctx context.Context, dump string, opts RestoreOptions) error {
+	if opts.DatabaseURL == "" {
+		return errors.New("this is a PostgreSQL backup: set GONGKAI_DATABASE_URL (or --database-url) to the database to restore into (create an empty one with createdb)")
+	}
+	program := opts.PGRestore
+	if program == "" {
+		program = "pg_restore"
+	}
+	path, err := exec.LookPath(program)
+	if err != nil {
+		return fmt.Errorf("restoring PostgreSQL needs pg_restore (Debian: apt-get install postgresql-client), or name it with --pg-restore: %w", err)
+	}
+	target, err := db.Open(ctx, db.Options{URL: opts.DatabaseURL, MaxConns: 1})
+	if err != nil {
+		return err
+	}
+	var tables int
+	err = target.R.QueryRowContext(ctx, "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()").Scan(&tables)
+	target.Close()
+	if err != nil {
+		return err
+	}
+	if tables > 0 && !opts.Force {
+		return fmt.Errorf("the database already has %d tables; restore into an empty database (createdb), or use --force to replace its contents", tables)
+	}
+	conn, env, err := libpqURL(opts.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	args := []string{"--no-owner", "--exit-on-error", "--single-transaction"}
+	if tables > 0 {
+		args = append(args, "--clean", "--if-exists")
+	}
+	args = append(args, "--dbname="+conn, dump)
+	// #nosec G204 -- pg_restore (or the operator's --pg-restore) with an argument list, no shell
+	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Env = append(os.Environ(), env...)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("pg_restore: %w: %s", err, strings.TrimSpace(string(msg)))
+	}
+	return nil
 }
 
 // swap is a file of the backup that replaces a file of the installation.

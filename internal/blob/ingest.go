@@ -10,7 +10,9 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gongkai/gongkai/internal/apperr"
@@ -41,7 +43,7 @@ func Ingest(ctx context.Context, store Store, fileName string, r io.Reader, limi
 	if limit <= 0 {
 		return Upload{}, errors.New("blob: Ingest needs a positive size limit")
 	}
-	spool, err := os.CreateTemp("", "gongkai-upload-*")
+	spool, err := os.CreateTemp("", spoolPrefix+"*")
 	if err != nil {
 		return Upload{}, storageError("create spool file", err)
 	}
@@ -95,6 +97,34 @@ func Ingest(ctx context.Context, store Store, fileName string, r io.Reader, limi
 		Size:        n,
 		SHA256:      hex.EncodeToString(h.Sum(nil)),
 	}, nil
+}
+
+// spoolPrefix names Ingest's spool files in os.TempDir.
+const spoolPrefix = "gongkai-upload-"
+
+// removeStaleSpool deletes spool files older than cutoff from os.TempDir:
+// what a process killed in the middle of Ingest leaves behind (uploads
+// such as identity proofs, which must not lie about).
+func removeStaleSpool(cutoff time.Time) (int, error) {
+	dir := os.TempDir()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), spoolPrefix) {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || !info.ModTime().Before(cutoff) {
+			continue
+		}
+		if os.Remove(filepath.Join(dir, e.Name())) == nil {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // tooLarge says which limit the file broke, in MB.

@@ -342,3 +342,32 @@ func TestDeleteOrphansRemovesStaleTemporaryFiles(t *testing.T) {
 		t.Error("fresh temporary file removed")
 	}
 }
+
+// A process killed in the middle of Ingest leaves its spool file (an
+// upload such as an identity proof) in TMPDIR; the orphan sweep removes it
+// once it is older than the grace period.
+func TestDeleteOrphansRemovesStaleSpoolFiles(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	stale := filepath.Join(tmp, spoolPrefix+"stale")
+	fresh := filepath.Join(tmp, spoolPrefix+"fresh")
+	other := filepath.Join(tmp, "someone-else")
+	for _, p := range []string{stale, fresh, other} {
+		os.WriteFile(p, []byte("x"), 0o600)
+	}
+	old := time.Now().Add(-2 * time.Hour)
+	os.Chtimes(stale, old, old)
+	os.Chtimes(other, old, old)
+	n, err := removeStaleSpool(time.Now().Add(-time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("removeStaleSpool = %d, %v", n, err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Error("stale spool file kept")
+	}
+	for _, p := range []string{fresh, other} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s removed", filepath.Base(p))
+		}
+	}
+}

@@ -19,7 +19,7 @@ const fallbackStem = "附件"
 // SanitizeName makes an uploaded file name safe to store, show and offer as
 // a download name: it keeps the last element of a path written with / or \,
 // drops NUL, control and format characters (including the bidi overrides
-// U+202A–U+202E and U+2066–U+2069 that make "‮fdp.exe" look like "exe.pdf"),
+// U+202A–U+202E and U+2066–U+2069 that make "\u202efdp.exe" look like "exe.pdf"),
 // replaces the characters Windows reserves (<>:"|?*) with '_', collapses
 // white space, trims leading dots and spaces and trailing dots and spaces,
 // defuses Windows device names (CON, NUL, COM1…), and caps the length at 100

@@ -119,7 +119,8 @@ const orphanBatch = 200
 // written before their row commits, so a blob younger than the grace period
 // may belong to a transaction still running: olderThan must be longer than
 // any request takes (an hour is plenty). On the local store it also removes
-// temporary files that a crash left behind for as long (counted too).
+// temporary files that a crash left behind for as long, and on any store
+// Ingest's spool files in os.TempDir (counted too).
 func DeleteOrphans(ctx context.Context, d *db.DB, s Store, olderThan time.Duration) (int, error) {
 	if olderThan < 0 {
 		return 0, errors.New("blob: DeleteOrphans needs a non-negative grace period")
@@ -169,6 +170,11 @@ func DeleteOrphans(ctx context.Context, d *db.DB, s Store, olderThan time.Durati
 		if err != nil {
 			return deleted, fmt.Errorf("blob: delete stale temporary files: %w", err)
 		}
+	}
+	n, err := removeStaleSpool(cutoff)
+	deleted += n
+	if err != nil {
+		return deleted, fmt.Errorf("blob: delete stale spool files: %w", err)
 	}
 	return deleted, nil
 }

@@ -383,7 +383,7 @@ func (h *Handlers) apiImport(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		web.WriteProblem(w, r, http.StatusBadRequest, "invalid", "请求体须为 {\"orders\": [...]}："+err.Error(), nil)
+		h.app.Error(w, r, web.JSONError(err))
 		return
 	}
 	for i := range in.Orders {
@@ -455,7 +455,7 @@ func (h *Handlers) apiRecord(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		web.WriteProblem(w, r, http.StatusBadRequest, "invalid", "请求体不是有效的 JSON，或含有未知字段："+err.Error(), nil)
+		h.app.Error(w, r, web.JSONError(err))
 		return
 	}
 	p := web.Principal(r)

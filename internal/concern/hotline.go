@@ -74,9 +74,10 @@ func ParseOrders(name string, r io.Reader) ([]Order, []RowError, error) {
 		return nil, nil, apperr.New(apperr.TooLarge, "文件超过 50 MB。")
 	}
 	var rows [][]string
+	var lines []int // of a CSV file: the line each record starts on
 	switch {
 	case strings.HasSuffix(strings.ToLower(name), ".xlsx"):
-		f, err := excelize.OpenReader(bytes.NewReader(b))
+		f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{UnzipSizeLimit: 64 << 20, UnzipXMLSizeLimit: 32 << 20})
 		if err != nil {
 			return nil, nil, apperr.Invalidf("无法读取 XLSX 文件：请确认文件没有损坏。")
 		}
@@ -95,8 +96,18 @@ func ParseOrders(name string, r io.Reader) ([]Order, []RowError, error) {
 		}
 		cr := csv.NewReader(bytes.NewReader(b))
 		cr.FieldsPerRecord = -1
-		if rows, err = cr.ReadAll(); err != nil {
-			return nil, nil, apperr.Invalidf("无法读取 CSV 文件：%v", err)
+		// Records are not lines: a cell may hold line breaks, and blank
+		// lines are skipped. Bad rows are reported by the line they start on.
+		for {
+			rec, err := cr.Read()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return nil, nil, apperr.Invalidf("无法读取 CSV 文件：%v", err)
+			}
+			line, _ := cr.FieldPos(0)
+			rows, lines = append(rows, rec), append(lines, line)
 		}
 	default:
 		return nil, nil, apperr.Invalidf("请上传 XLSX 或 CSV 文件。")
@@ -125,6 +136,9 @@ func ParseOrders(name string, r io.Reader) ([]Order, []RowError, error) {
 	)
 	for n, cells := range rows[1:] {
 		o := Order{Line: n + 2}
+		if lines != nil {
+			o.Line = lines[n+1]
+		}
 		empty := true
 		var dateErr string
 		for i, v := range cells {

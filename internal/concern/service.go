@@ -254,7 +254,9 @@ func (s *Service) Submit(ctx context.Context, agencyID int64, l Letter, ip strin
 	})
 	if err != nil {
 		for _, u := range ups {
-			s.Blobs.Delete(context.WithoutCancel(ctx), u.Key)
+			if db.RolledBack(err) {
+				s.Blobs.Delete(context.WithoutCancel(ctx), u.Key)
+			}
 		}
 		return nil, "", err
 	}
@@ -411,6 +413,9 @@ func (s *Service) PublicList(ctx context.Context, agencyID int64, ch Channel, li
 // PublicCase returns one published case of an agency.
 func (s *Service) PublicCase(ctx context.Context, agencyID int64, number string) (Published, error) {
 	c, err := getCaseByNumber(ctx, s.DB.R, number)
+	if down := db.Down(err); down != nil {
+		return Published{}, down
+	}
 	if err != nil || c.AgencyID != agencyID || !c.Published {
 		return Published{}, errNone
 	}

@@ -519,7 +519,7 @@ func (h *Handlers) consoleBulk(w http.ResponseWriter, r *http.Request) {
 					sep = "&"
 				}
 				_ = n
-				http.Redirect(w, r, back+sep+"flash=saved", http.StatusSeeOther)
+				http.Redirect(w, r, back+sep+"flash=saved", http.StatusSeeOther) // #nosec G710 -- back must start with this consultation's local comments path (checked above)
 				return
 			}
 			var ok bool

@@ -10,6 +10,7 @@ import (
 	"github.com/gongkai/gongkai/internal/apperr"
 	"github.com/gongkai/gongkai/internal/auth"
 	"github.com/gongkai/gongkai/internal/civil"
+	"github.com/gongkai/gongkai/internal/db"
 	"github.com/gongkai/gongkai/internal/web"
 )
 
@@ -466,6 +467,10 @@ func (h *Handlers) apiOne(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := getConsultation(r.Context(), h.svc.DB.R, id)
+	if down := db.Down(err); down != nil {
+		h.app.Error(w, r, down)
+		return
+	}
 	if err != nil || c.State == Draft {
 		h.app.Error(w, r, errNone)
 		return

@@ -361,7 +361,7 @@ func (s *Service) AddFile(ctx context.Context, p *auth.Principal, id int64, titl
 		return audit.Record(ctx, tx, p.Actor(), audit.Event{AgencyID: c.AgencyID, Action: "consultation.file.add", ObjectType: "consultation",
 			ObjectID: strconv.FormatInt(id, 10), Summary: "征求意见《" + c.Title + "》添加文件：" + title})
 	})
-	if err != nil {
+	if db.RolledBack(err) {
 		s.Blobs.Delete(context.WithoutCancel(ctx), u.Key)
 	}
 	return err
@@ -456,6 +456,9 @@ func (s scanTail) Scan(dest ...any) error { return s.row.Scan(append(dest, s.tai
 // Public returns a published consultation of the agency.
 func (s *Service) Public(ctx context.Context, agencyID, id int64) (*Consultation, error) {
 	c, err := getConsultation(ctx, s.DB.R, id)
+	if down := db.Down(err); down != nil {
+		return nil, down
+	}
 	if err != nil || c.AgencyID != agencyID || c.State == Draft {
 		return nil, errNone
 	}
@@ -544,7 +547,7 @@ func (s *Service) SubmitComment(ctx context.Context, agencyID, id int64, in Comm
 			ObjectType: "comment", ObjectID: strconv.FormatInt(cid, 10), Summary: "对《" + c.Title + "》提出意见"})
 	})
 	if err != nil {
-		if upload != nil {
+		if upload != nil && db.RolledBack(err) {
 			s.Blobs.Delete(context.WithoutCancel(ctx), upload.Key)
 		}
 		return nil, err

@@ -9,6 +9,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -126,7 +127,7 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 }
 
 func openPostgres(ctx context.Context, opts Options) (*DB, error) {
-	p, err := sql.Open("pgx", opts.URL)
+	p, err := sql.Open("pgx", withConnectTimeout(opts.URL))
 	if err != nil {
 		return nil, fmt.Errorf("db: open postgres: %w", err)
 	}
@@ -144,6 +145,27 @@ func openPostgres(ctx context.Context, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("db: connect to postgres: %w", err)
 	}
 	return &DB{W: p, R: p, Dialect: Postgres, URL: opts.URL}, nil
+}
+
+// withConnectTimeout adds connect_timeout=5 to a PostgreSQL URL or keyword
+// string that sets none, so that while the server is unreachable a request
+// waits at most that long for a connection and then fails with 503 rather
+// than hanging on the operating system's TCP timeout.
+func withConnectTimeout(dsn string) string {
+	if strings.Contains(dsn, "connect_timeout") {
+		return dsn
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return dsn
+		}
+		q := u.Query()
+		q.Set("connect_timeout", "5")
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return strings.TrimSpace(dsn) + " connect_timeout=5"
 }
 
 // Close closes both pools.
@@ -190,9 +212,44 @@ func (d *DB) Tx(ctx context.Context, fn func(tx Tx) error) (err error) {
 		return Classify(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return Classify(fmt.Errorf("db: commit: %w", err))
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) || d.Dialect == SQLite {
+			// The server answered: the transaction was rolled back.
+			return Classify(fmt.Errorf("db: commit: %w", err))
+		}
+		// The connection went away during COMMIT: it may or may not have
+		// been applied.
+		return Classify(fmt.Errorf("db: commit: %w: %w", ErrCommitUnknown, err))
 	}
 	return nil
+}
+
+// Down returns err classified as apperr.Unavailable when it says the
+// database is unreachable, restarting or overloaded, and nil otherwise. A
+// lookup that turns "any error" into "not found" checks it first, so that
+// an outage is answered with 503 and Retry-After, not a misleading 404.
+func Down(err error) error {
+	if err == nil {
+		return nil
+	}
+	if c := Classify(err); apperr.Is(c, apperr.Unavailable) {
+		return c
+	}
+	return nil
+}
+
+// ErrCommitUnknown marks an error of Tx whose COMMIT was sent but not
+// answered (the connection to PostgreSQL broke): the transaction may have
+// been applied. The caller must not act as if it was rolled back — above
+// all, must not delete the files its rows refer to.
+var ErrCommitUnknown = errors.New("commit outcome unknown")
+
+// RolledBack reports whether err, returned by Tx, means that the
+// transaction certainly did not commit, so that what was prepared outside
+// it (an attachment's file) may be removed. A file kept after an uncertain
+// commit that did not apply is an orphan, which the blob sweep removes.
+func RolledBack(err error) bool {
+	return err != nil && !errors.Is(err, ErrCommitUnknown)
 }
 
 // IsUniqueViolation reports whether err is a unique-constraint violation.
@@ -245,7 +302,7 @@ func Classify(err error) error {
 		return err
 	}
 	var ce *pgconn.ConnectError
-	if errors.As(err, &ce) || errors.Is(err, sql.ErrConnDone) || isNetError(err) {
+	if errors.As(err, &ce) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) || isNetError(err) {
 		return apperr.Wrap(apperr.Unavailable, "数据库暂时不可用，请稍后再试。", err)
 	}
 	var se *sqlite.Error

@@ -2,6 +2,9 @@ package db_test
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -130,6 +133,18 @@ func TestNotFoundAndClassify(t *testing.T) {
 	}
 	if got := apperr.CodeOf(db.Classify(context.DeadlineExceeded)); got != apperr.Unavailable {
 		t.Fatalf("deadline: %v", got)
+	}
+	if got := apperr.CodeOf(db.Classify(fmt.Errorf("list: %w", driver.ErrBadConn))); got != apperr.Unavailable {
+		t.Fatalf("bad connection: %v", got)
+	}
+	// Down tells an outage from an ordinary miss.
+	if db.Down(nil) != nil || db.Down(sql.ErrNoRows) != nil || db.Down(err) != nil || db.Down(errors.New("a bug")) != nil {
+		t.Fatal("Down reported an outage for a miss or an ordinary error")
+	}
+	for _, e := range []error{driver.ErrBadConn, sql.ErrConnDone, errors.New("dial tcp 127.0.0.1:5432: connect: connection refused")} {
+		if !apperr.Is(db.Down(fmt.Errorf("get: %w", e)), apperr.Unavailable) {
+			t.Errorf("Down(%v) = nil, want Unavailable", e)
+		}
 	}
 }
 

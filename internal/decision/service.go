@@ -789,7 +789,9 @@ func (s *Service) AddFile(ctx context.Context, p *auth.Principal, id int64, meta
 		return record(ctx, tx, p, d, "file.add", "：上传材料“"+f.Title+"”", fmt.Sprintf("%s材料“%s”（%s，%d 字节，%s）", where, f.Title, f.FileName, f.Size, vis))
 	})
 	if err != nil {
-		s.Blobs.Delete(context.WithoutCancel(ctx), stored.Key)
+		if db.RolledBack(err) {
+			s.Blobs.Delete(context.WithoutCancel(ctx), stored.Key)
+		}
 		return nil, err
 	}
 	return f, nil

@@ -255,11 +255,7 @@ func decodeBody(r *http.Request, v any) error {
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return apperr.Wrap(apperr.TooLarge, "请求体超过了大小上限。", err)
-		}
-		return apperr.Wrap(apperr.Invalid, "请求体不是有效的 JSON，或含有未知字段："+err.Error(), err)
+		return web.JSONError(err)
 	}
 	if dec.More() {
 		return apperr.New(apperr.Invalid, "请求体只能包含一个 JSON 对象。")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -642,6 +643,11 @@ func TestClergyVerification(t *testing.T) {
 		log, total, err := f.svc.QueryLog(ctx, cityAdmin, directory.OutcomeMatch, 1)
 		if err != nil || total != 4 || len(log) != 4 || log[0].EntryID != e.ID {
 			t.Errorf("query log: %d %v", total, err)
+		}
+		// A page number far past the end (from the URL) is an empty page,
+		// not an overflowed, negative OFFSET.
+		if log, total, err := f.svc.QueryLog(ctx, cityAdmin, directory.OutcomeMatch, math.MaxInt); err != nil || total != 4 || len(log) != 0 {
+			t.Errorf("query log page MaxInt: %d rows of %d, %v", len(log), total, err)
 		}
 		if _, total, _ := f.svc.QueryLog(ctx, admin, "", 1); total != 0 {
 			t.Errorf("the district sees %d queries made on the city's pages", total)

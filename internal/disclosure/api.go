@@ -8,6 +8,7 @@ import (
 	"github.com/gongkai/gongkai/internal/apperr"
 	"github.com/gongkai/gongkai/internal/auth"
 	"github.com/gongkai/gongkai/internal/civil"
+	"github.com/gongkai/gongkai/internal/db"
 	"github.com/gongkai/gongkai/internal/search"
 	"github.com/gongkai/gongkai/internal/web"
 )
@@ -112,6 +113,10 @@ func (h *Handlers) apiItem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	it, err := getItem(ctx, h.svc.DB.R, 0, id)
+	if down := db.Down(err); down != nil {
+		h.app.Error(w, r, down)
+		return
+	}
 	if err != nil || !it.Status.Public() {
 		web.WriteProblem(w, r, http.StatusNotFound, "not_found", "没有这条信息", nil)
 		return

@@ -13,6 +13,7 @@ import (
 	"github.com/gongkai/gongkai/internal/auth"
 	"github.com/gongkai/gongkai/internal/blob"
 	"github.com/gongkai/gongkai/internal/civil"
+	"github.com/gongkai/gongkai/internal/db"
 	"github.com/gongkai/gongkai/internal/web"
 )
 
@@ -57,6 +58,10 @@ func (h *Handlers) agencyFor(w http.ResponseWriter, r *http.Request) (AgencyRef,
 		}
 	}
 	a, err := h.svc.Agencies.Agency(r.Context(), id)
+	if down := db.Down(err); down != nil {
+		h.app.Error(w, r, down)
+		return a, false
+	}
 	if err != nil || !p.CanActIn(id) {
 		h.app.ErrorPage(w, r, http.StatusNotFound, "请选择单位（平台账号请在地址中加上 ?agency=单位编号）。")
 		return a, false

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gongkai/gongkai/internal/apperr"
+	"github.com/gongkai/gongkai/internal/db"
 	"github.com/gongkai/gongkai/internal/web"
 )
 
@@ -58,6 +59,10 @@ func (h *Handlers) columnFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	col, err := h.svc.ColumnBySlug(r.Context(), a.ID, r.PathValue("col"))
+	if down := db.Down(err); down != nil {
+		h.app.Error(w, r, down)
+		return
+	}
 	if err != nil || col.Hidden || !col.HoldsItems() {
 		h.app.ErrorPage(w, r, http.StatusNotFound, "没有这个栏目。")
 		return

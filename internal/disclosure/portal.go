@@ -14,6 +14,7 @@ import (
 	"github.com/gongkai/gongkai/internal/apperr"
 	"github.com/gongkai/gongkai/internal/auth"
 	"github.com/gongkai/gongkai/internal/civil"
+	"github.com/gongkai/gongkai/internal/db"
 	"github.com/gongkai/gongkai/internal/search"
 	"github.com/gongkai/gongkai/internal/web"
 )
@@ -507,7 +508,7 @@ func (h *Handlers) column(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if col.Kind == KindTopical {
-		http.Redirect(w, r, a.HomeURL()+"topics/"+col.Slug, http.StatusMovedPermanently)
+		http.Redirect(w, r, a.HomeURL()+"topics/"+col.Slug, http.StatusMovedPermanently) // #nosec G710 -- the agency's local home path and a stored column slug
 		return
 	}
 	tree := visible(Tree(cols))
@@ -591,6 +592,10 @@ func (h *Handlers) topicalColumn(w http.ResponseWriter, r *http.Request) (Agency
 		return a, nil, false
 	}
 	col, err := h.svc.ColumnBySlug(r.Context(), a.ID, r.PathValue("col"))
+	if down := db.Down(err); down != nil {
+		h.app.Error(w, r, down)
+		return a, nil, false
+	}
 	if err != nil || col.Kind != KindTopical || col.Hidden {
 		h.app.ErrorPage(w, r, http.StatusNotFound, "没有这个专题专栏。")
 		return a, nil, false

@@ -72,6 +72,9 @@ func (s *Service) PostUpdate(ctx context.Context, p *auth.Principal, agencyID, c
 	var id int64
 	err := s.DB.Tx(ctx, func(tx db.Tx) error {
 		col, err := scanColumn(tx.QueryRowContext(ctx, columnSelect+" WHERE id = $1 AND agency_id = $2", columnID, agencyID))
+		if down := db.Down(err); down != nil {
+			return down
+		}
 		if err != nil || col.Kind != KindTopical {
 			return apperr.NotFoundf("没有这个专题专栏")
 		}

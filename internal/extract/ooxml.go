@@ -77,17 +77,18 @@ func zipPrecheck(r io.ReaderAt, size int64, maxEntries int) error {
 	if count == 0xffff || cdOff == 0xffffffff {
 		// ZIP64: the locator sits just before the end record.
 		if eocd >= 20 && binary.LittleEndian.Uint32(tail[eocd-20:]) == 0x07064b50 {
-			off := int64(binary.LittleEndian.Uint64(tail[eocd-20+8:]))
+			off := binary.LittleEndian.Uint64(tail[eocd-20+8:])
 			rec := make([]byte, 56)
-			if off >= 0 && off+56 <= size {
-				if _, err := r.ReadAt(rec, off); err == nil && binary.LittleEndian.Uint32(rec) == 0x06064b50 {
+			if size >= 56 && off <= uint64(size-56) {
+				// #nosec G115 -- off <= size-56, so it fits an int64
+				if _, err := r.ReadAt(rec, int64(off)); err == nil && binary.LittleEndian.Uint32(rec) == 0x06064b50 {
 					count = binary.LittleEndian.Uint64(rec[32:])
 					cdOff = binary.LittleEndian.Uint64(rec[48:])
 				}
 			}
 		}
 	}
-	if count > uint64(maxEntries) {
+	if maxEntries < 0 || count > uint64(maxEntries) {
 		return fmt.Errorf("%w: %d entries in the archive, at most %d", ErrTooLarge, count, maxEntries)
 	}
 	// Count the headers actually there (archive/zip reads until they end).
@@ -95,7 +96,7 @@ func zipPrecheck(r io.ReaderAt, size int64, maxEntries int) error {
 		return nil // archive/zip decides
 	}
 	var hdr [46]byte
-	off := int64(cdOff)
+	off := int64(cdOff) // #nosec G115 -- cdOff < size, checked above
 	for n := 0; ; n++ {
 		if n > maxEntries {
 			return fmt.Errorf("%w: more than %d entries in the archive", ErrTooLarge, maxEntries)

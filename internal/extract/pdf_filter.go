@@ -5,6 +5,7 @@ import (
 	"compress/flate"
 	"compress/zlib"
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 )
@@ -142,7 +143,7 @@ func unpredict(data []byte, parms pdfDict) ([]byte, error) {
 			case 2:
 				row[i] += up
 			case 3:
-				row[i] += byte((int(left) + int(up)) / 2)
+				row[i] += byte((int(left) + int(up)) / 2) // #nosec G115 -- the mean of two bytes is a byte
 			case 4:
 				row[i] += paeth(left, up, upLeft)
 			}
@@ -262,7 +263,7 @@ func ascii85Decode(data []byte) []byte {
 		for k := n; k < 5; k++ {
 			v = v*85 + 84
 		}
-		b := []byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}
+		b := binary.BigEndian.AppendUint32(nil, v)
 		out = append(out, b[:n-1]...)
 	}
 	return out

@@ -1,8 +1,10 @@
 package extract
 
 import (
+	"math"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -272,8 +274,9 @@ func (f *pdfFile) cidWidths(w pdfArray) []cidWidth {
 		if arr, ok := f.resolve(w[i+1]).(pdfArray); ok {
 			for j, x := range arr {
 				v, _ := f.num(x)
-				c := c0 + int64(j)
-				out = append(out, cidWidth{uint32(c), uint32(c), v})
+				if c := c0 + int64(j); c >= 0 && c <= math.MaxUint32 {
+					out = append(out, cidWidth{uint32(c), uint32(c), v}) // #nosec G115 -- 0 <= c <= MaxUint32, checked above
+				}
 			}
 			i += 2
 			continue
@@ -283,8 +286,8 @@ func (f *pdfFile) cidWidths(w pdfArray) []cidWidth {
 		}
 		c1, _ := f.int(w[i+1])
 		v, _ := f.num(w[i+2])
-		if c1 >= c0 && c0 >= 0 {
-			out = append(out, cidWidth{uint32(c0), uint32(c1), v})
+		if c1 >= c0 && c0 >= 0 && c1 <= math.MaxUint32 {
+			out = append(out, cidWidth{uint32(c0), uint32(c1), v}) // #nosec G115 -- 0 <= c0 <= c1 <= MaxUint32, checked above
 		}
 		i += 3
 	}
@@ -371,11 +374,11 @@ func predefined(name string) *predefCMap {
 		}, decode: utf16Text}
 	case strings.HasPrefix(name, "Uni") && strings.Contains(name, "UTF32"):
 		return &predefCMap{split: func([]byte) int { return 4 }, decode: func(code []byte) string {
-			r := rune(codeValue(code))
-			if r > 0x10ffff || (r >= 0xd800 && r <= 0xdfff) {
+			v := codeValue(code)
+			if v > unicode.MaxRune || (v >= 0xd800 && v <= 0xdfff) {
 				return ""
 			}
-			return string(r)
+			return string(rune(v)) // #nosec G115 -- v <= unicode.MaxRune, checked above
 		}}
 	case strings.HasPrefix(name, "Uni") && strings.Contains(name, "UTF8"):
 		return &predefCMap{split: func(b []byte) int {
@@ -517,7 +520,7 @@ func (m *cmapData) split(b []byte) int {
 }
 
 func (m *cmapData) unicode(n int, v uint32) (string, bool) {
-	if s, ok := m.uniChar[uint64(n)<<32|uint64(v)]; ok {
+	if s, ok := m.uniChar[uint64(n)<<32|uint64(v)]; ok { // #nosec G115 -- n is a code length, 1 to 4 bytes
 		return s, true
 	}
 	rs := m.uniRange
@@ -542,15 +545,18 @@ func (m *cmapData) unicode(n int, v uint32) (string, bool) {
 		if len(r.dst) == 0 {
 			return "", true
 		}
+		if off > unicode.MaxRune {
+			return "", false
+		}
 		out := append([]rune(nil), r.dst...)
-		out[len(out)-1] += rune(off)
+		out[len(out)-1] += rune(off) // #nosec G115 -- off <= unicode.MaxRune, checked above
 		return string(out), true
 	}
 	return "", false
 }
 
 func (m *cmapData) cid(n int, v uint32) (uint32, bool) {
-	if c, ok := m.cidChar[uint64(n)<<32|uint64(v)]; ok {
+	if c, ok := m.cidChar[uint64(n)<<32|uint64(v)]; ok { // #nosec G115 -- n is a code length, 1 to 4 bytes
 		return c, true
 	}
 	for _, r := range m.cidRange { // encoding CMaps are small
@@ -649,8 +655,8 @@ func parseCMap(f *pdfFile, data []byte) *cmapData {
 			for i := 0; i+1 < len(stack) && len(m.cidChar) < maxCMapChars; i += 2 {
 				src, ok := codeOf(stack[i])
 				c, ok2 := stack[i+1].(int64)
-				if ok && ok2 && c >= 0 {
-					m.cidChar[codeKey(src)] = uint32(c)
+				if ok && ok2 && c >= 0 && c <= math.MaxUint32 {
+					m.cidChar[codeKey(src)] = uint32(c) // #nosec G115 -- 0 <= c <= MaxUint32, checked above
 				}
 			}
 		case "endcidrange":
@@ -658,8 +664,8 @@ func parseCMap(f *pdfFile, data []byte) *cmapData {
 				lo, ok1 := codeOf(stack[i])
 				hi, ok2 := codeOf(stack[i+1])
 				c, ok3 := stack[i+2].(int64)
-				if ok1 && ok2 && ok3 && c >= 0 && codeValue(hi) >= codeValue(lo) {
-					m.cidRange = append(m.cidRange, cidRange{len(lo), codeValue(lo), codeValue(hi), uint32(c)})
+				if ok1 && ok2 && ok3 && c >= 0 && c <= math.MaxUint32 && codeValue(hi) >= codeValue(lo) {
+					m.cidRange = append(m.cidRange, cidRange{len(lo), codeValue(lo), codeValue(hi), uint32(c)}) // #nosec G115 -- 0 <= c <= MaxUint32, checked above
 				}
 			}
 		case "usecmap":

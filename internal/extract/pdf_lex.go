@@ -255,7 +255,7 @@ func (l *lexer) name() pdfName {
 	out := make([]byte, 0, len(raw))
 	for i := 0; i < len(raw); i++ {
 		if raw[i] == '#' && i+2 < len(raw) && unhex(raw[i+1]) >= 0 && unhex(raw[i+2]) >= 0 {
-			out = append(out, byte(unhex(raw[i+1])<<4|unhex(raw[i+2])))
+			out = append(out, byte(unhex(raw[i+1])<<4|unhex(raw[i+2]))) // #nosec G115 -- two hex digits, 0 to 255
 			i += 2
 			continue
 		}
@@ -315,7 +315,7 @@ func (l *lexer) literal() pdfString {
 						v = v*8 + int(l.b[l.pos]-'0')
 						l.pos++
 					}
-					c = byte(v)
+					c = byte(v) // #nosec G115 -- PDF 32000-1 7.3.4.2: high-order overflow of \ddd is ignored
 				} else {
 					c = e
 				}
@@ -342,12 +342,12 @@ func (l *lexer) hex() pdfString {
 		if hi < 0 {
 			hi = v
 		} else {
-			out = append(out, byte(hi<<4|v))
+			out = append(out, byte(hi<<4|v)) // #nosec G115 -- two hex digits, 0 to 255
 			hi = -1
 		}
 	}
 	if hi >= 0 {
-		out = append(out, byte(hi<<4))
+		out = append(out, byte(hi<<4)) // #nosec G115 -- one hex digit shifted, at most 240
 	}
 	return pdfString(out)
 }

@@ -90,9 +90,10 @@ func (c Cluster) Label() string {
 // in more than a quarter of a large corpus, which say nothing specific.
 func (c *Corpus) vectors(opt Options) [][]wEnt {
 	n := len(c.docs)
+	// #nosec G115 -- n is the number of documents of one corpus (one agency), far below 2^31
 	maxDF := int32(n)
 	if n >= 40 {
-		maxDF = int32(n / 4)
+		maxDF = int32(n / 4) // #nosec G115 -- as above
 	}
 	idf := make([]float64, len(c.terms))
 	for t := range c.terms {
@@ -256,7 +257,7 @@ func (c *Corpus) Cluster(opt Options) []Cluster {
 		cl.grow(len(cl.cents) + 1)
 		ci, s := cl.best(v)
 		if ci < 0 || s < opt.Threshold {
-			ci = int32(len(cl.cents))
+			ci = int32(len(cl.cents)) // #nosec G115 -- there are fewer clusters than documents, far below 2^31
 			cl.cents = append(cl.cents, &centroid{w: make(map[int32]float32, len(v))})
 			cl.grow(len(cl.cents))
 		}
@@ -277,7 +278,7 @@ func (c *Corpus) Cluster(opt Options) []Cluster {
 				if cl.cents[cur].n == 0 {
 					ci = cur // alone already: stay
 				} else {
-					ci = int32(len(cl.cents))
+					ci = int32(len(cl.cents)) // #nosec G115 -- there are fewer clusters than documents, far below 2^31
 					cl.cents = append(cl.cents, &centroid{w: make(map[int32]float32, len(v))})
 					cl.grow(len(cl.cents))
 				}

@@ -107,7 +107,7 @@ func Synthetic(n int, seed uint64) ([]Doc, error) {
 		}
 		byTopic[l.Topic] = append(byTopic[l.Topic], split(l.Text))
 	}
-	rng := rand.New(rand.NewPCG(seed, 1))
+	rng := rand.New(rand.NewPCG(seed, 1)) // #nosec G404 -- reproducible synthetic demo/test data from a seed, no secret
 	start := epoch.AddDays(9600)
 	docs := make([]Doc, n)
 	markers := max(1, n/30)

@@ -35,7 +35,7 @@ func NearDuplicates(texts []string, minJaccard float64) []int {
 		for j := 0; j+3 <= len(buf); j++ {
 			h := uint64(fnvOffset)
 			for _, r := range buf[j : j+3] {
-				h ^= uint64(r)
+				h ^= uint64(r) // #nosec G115 -- hashing: the rune's bits (letters and digits, never negative)
 				h *= fnvPrime
 			}
 			set = append(set, h)
@@ -43,7 +43,7 @@ func NearDuplicates(texts []string, minJaccard float64) []int {
 		if len(set) == 0 && len(buf) > 0 {
 			h := uint64(fnvOffset)
 			for _, r := range buf {
-				h ^= uint64(r)
+				h ^= uint64(r) // #nosec G115 -- hashing: the rune's bits (letters and digits, never negative)
 				h *= fnvPrime
 			}
 			set = append(set, h)

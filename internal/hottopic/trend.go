@@ -29,9 +29,9 @@ func (c *Corpus) Trending(end civil.Date, periodDays, baselinePeriods, minCount,
 	if periodDays < 1 {
 		periodDays = 1
 	}
-	endN := int32(epoch.DaysUntil(end))
+	endN := int32(epoch.DaysUntil(end)) // #nosec G115 -- days from 2000-01-01 to a civil date fit an int32
 	curFrom := endN - int32(periodDays) + 1
-	baseFrom := curFrom - int32(periodDays*baselinePeriods)
+	baseFrom := curFrom - int32(periodDays*baselinePeriods) // #nosec G115 -- callers pass periods of days to weeks and a few of them
 	cur := map[int32]int{}
 	before := map[int32]int{}
 	for i, bag := range c.bags {
@@ -81,8 +81,8 @@ func (c *Corpus) Trending(end civil.Date, periodDays, baselinePeriods, minCount,
 // Daily counts the given documents per day from from to to (both
 // included); documents outside the range are not counted.
 func (c *Corpus) Daily(members []int, from, to civil.Date) []int {
-	f := int32(epoch.DaysUntil(from))
-	n := int(int32(epoch.DaysUntil(to))-f) + 1
+	f := int32(epoch.DaysUntil(from))          // #nosec G115 -- days from 2000-01-01 to a civil date fit an int32
+	n := int(int32(epoch.DaysUntil(to))-f) + 1 // #nosec G115 -- as above
 	if n <= 0 {
 		return nil
 	}

@@ -375,7 +375,9 @@ func (s *Service) SetQR(ctx context.Context, p *auth.Principal, id int64, up Upl
 		return record(ctx, tx, p.Actor(), a.AgencyID, "account.qr", "newmedia_account", id, "上传 "+a.QRAlt())
 	})
 	if err != nil {
-		s.Blobs.Delete(context.WithoutCancel(ctx), stored.Key)
+		if db.RolledBack(err) {
+			s.Blobs.Delete(context.WithoutCancel(ctx), stored.Key)
+		}
 		return err
 	}
 	if oldKey != "" {

@@ -224,10 +224,23 @@ func isASCII(s string) bool {
 }
 
 // encodeUnstructured returns v as is when it is ASCII, else as RFC 2047
-// encoded-words (base64, UTF-8), each at most 75 characters.
+// encoded-words (base64, UTF-8), each at most 75 characters. ASCII text
+// that holds "=?" is encoded too, or a reader would decode what only looks
+// like an encoded-word ("=?utf-8?b?...?=") into other text.
 func encodeUnstructured(v string) string {
 	if isASCII(v) {
-		return v
+		if !strings.Contains(v, "=?") {
+			return v
+		}
+		// mime.BEncoding leaves ASCII alone: encode by hand, 45 bytes
+		// (60 base64 characters) a word.
+		var words []string
+		for len(v) > 0 {
+			n := min(len(v), 45)
+			words = append(words, "=?utf-8?b?"+base64.StdEncoding.EncodeToString([]byte(v[:n]))+"?=")
+			v = v[n:]
+		}
+		return strings.Join(words, " ")
 	}
 	return mime.BEncoding.Encode("utf-8", v)
 }

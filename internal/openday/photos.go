@@ -141,7 +141,9 @@ func (s *Service) AddPhoto(ctx context.Context, p *auth.Principal, id int64, up 
 		return record(ctx, tx, p.Actor(), e.AgencyID, "photo", "openday", id, "上传活动照片："+ph.Alt)
 	})
 	if err != nil {
-		s.Blobs.Delete(context.WithoutCancel(ctx), stored.Key)
+		if db.RolledBack(err) {
+			s.Blobs.Delete(context.WithoutCancel(ctx), stored.Key)
+		}
 		return nil, err
 	}
 	return ph, nil

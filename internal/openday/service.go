@@ -694,6 +694,9 @@ func (s *Service) CancelByCode(ctx context.Context, agencyID, id int64, phone, c
 			return err
 		}
 		x, err := s.byCode(ctx, tx, id, code)
+		if down := db.Down(err); down != nil {
+			return down
+		}
 		if err != nil || x.Phone != phone {
 			return apperr.New(apperr.NotFound, "手机号码或报名码不正确，请核对后重新输入。")
 		}

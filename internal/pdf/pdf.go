@@ -86,6 +86,7 @@ func (r *Renderer) Render(ctx context.Context, page []byte) ([]byte, error) {
 	if err := os.WriteFile(in, page, 0o600); err != nil {
 		return nil, err
 	}
+	// #nosec G204 -- the configured or found Chromium with constant flags and paths in our own temporary folder, no shell
 	cmd := exec.CommandContext(ctx, r.path, "--headless", "--no-sandbox", "--disable-gpu", "--disable-extensions",
 		"--no-first-run", "--disable-background-networking", "--user-data-dir="+filepath.Join(dir, "profile"),
 		"--no-pdf-header-footer", "--print-to-pdf="+out, "file://"+in)
@@ -95,7 +96,7 @@ func (r *Renderer) Render(ctx context.Context, page []byte) ([]byte, error) {
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("pdf: chromium: %w: %s", err, lastLine(stderr.String()))
 	}
-	b, err := os.ReadFile(out)
+	b, err := os.ReadFile(out) // #nosec G304 -- out is in the temporary folder made above
 	if err != nil {
 		return nil, fmt.Errorf("pdf: chromium wrote no PDF: %w: %s", err, lastLine(stderr.String()))
 	}

@@ -432,7 +432,9 @@ func validID(d string) bool {
 	if !plausibleBirth(d[6:14]) {
 		return false
 	}
-	return IDCheckChar(d[:17]) == d[17]
+	// IDCheckChar is 0 for a non-digit among the first 17: never a match.
+	c := IDCheckChar(d[:17])
+	return c != 0 && c == d[17]
 }
 
 func plausibleBirth(s string) bool {

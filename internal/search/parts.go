@@ -103,11 +103,11 @@ func tsvector(p part, meta []string) string {
 	add := func(tok string, pos int, weight uint16) {
 		i, ok := idx[tok]
 		if !ok {
-			i = int32(len(entries))
+			i = int32(len(entries)) // #nosec G115 -- at most maxPartPositions entries
 			idx[tok] = i
 			entries = append(entries, entry{tok: tok})
 		}
-		entries[i].pos = append(entries[i].pos, uint16(pos)<<2|weight)
+		entries[i].pos = append(entries[i].pos, uint16(pos)<<2|weight) // #nosec G115 -- pos <= maxPartPositions+2 < 1<<14 (splitParts)
 	}
 	pos := 1
 	for _, s := range p.title {

@@ -492,6 +492,7 @@ func (e *pgEngine) newestRows(ctx context.Context, f rowFilter, lo int64, need i
 	}
 	limit := need + 8
 	for {
+		// #nosec G202 -- where is rowFilter.sql: constant column names and $N placeholders; the values are in args
 		rows, err := e.tx.QueryContext(ctx, `SELECT key FROM search_parts WHERE `+where+`
 			ORDER BY key DESC LIMIT $1`, append([]any{limit, lo}, args...)...)
 		if err != nil {
@@ -561,6 +562,7 @@ func (st *hitStream) fill(ctx context.Context, e *pgEngine, want, minChecked int
 				return nil
 			}
 			n := max(4*len(st.cands), 2*want+64, minChecked+64)
+			// #nosec G202 -- where is rowFilter.sql: constant column names and $N placeholders; the values are in args
 			rows, err := e.tx.QueryContext(ctx, `SELECT key FROM search_parts WHERE `+where+` ORDER BY key DESC LIMIT $1`,
 				append([]any{n}, args...)...)
 			if err != nil {

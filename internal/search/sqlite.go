@@ -129,6 +129,7 @@ func (e *sqliteEngine) newestMatch(ctx context.Context, table, expr string, skip
 		if expr == "" {
 			rows, err = e.conn.QueryContext(ctx, `SELECT id FROM search_docs ORDER BY id DESC LIMIT $1`, rowLimit)
 		} else {
+			// #nosec G202 -- table is a constant name from the callers (search_fts, search_titles); the match expression is $1
 			rows, err = e.conn.QueryContext(ctx, `SELECT rowid FROM `+table+`
 				WHERE `+table+` MATCH $1 ORDER BY rowid DESC LIMIT $2`, expr, rowLimit)
 		}

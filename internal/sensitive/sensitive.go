@@ -136,14 +136,14 @@ func New(words []string) (*Matcher, error) {
 			return nil, ErrTooManyWords
 		}
 		seen[key] = true
-		id := int32(len(m.words))
+		id := int32(len(m.words)) // #nosec G115 -- len(m.words) < MaxWords
 		m.words = append(m.words, w)
 		cur := int32(0)
 		for _, r := range rs {
-			k := uint64(cur)<<32 | uint64(uint32(r))
+			k := uint64(cur)<<32 | uint64(uint32(r)) // #nosec G115 -- edge key: node id (>= 0) and the rune's bits
 			next, ok := m.edges[k]
 			if !ok {
-				next = int32(len(m.nodes))
+				next = int32(len(m.nodes)) // #nosec G115 -- at most MaxWords*MaxWordRunes+1 nodes
 				m.nodes = append(m.nodes, node{word: -1, dict: -1, length: m.nodes[cur].length + 1})
 				children = append(children, nil)
 				children[cur] = append(children[cur], next)
@@ -167,7 +167,7 @@ func New(words []string) (*Matcher, error) {
 	// The rune on the edge into each node, to follow fail links.
 	in := make([]rune, len(m.nodes))
 	for k, child := range m.edges {
-		in[child] = rune(uint32(k))
+		in[child] = rune(uint32(k)) // #nosec G115 -- the rune bits of an edge key, as stored above
 	}
 	// Breadth first: fail and dictionary links.
 	queue := append([]int32(nil), children[0]...)
@@ -182,7 +182,7 @@ func New(words []string) (*Matcher, error) {
 					f = 0
 					break
 				}
-				if next, ok := m.edges[uint64(f)<<32|uint64(uint32(r))]; ok {
+				if next, ok := m.edges[uint64(f)<<32|uint64(uint32(r))]; ok { // #nosec G115 -- edge key, as above
 					f = next
 					break
 				}
@@ -222,7 +222,7 @@ func (m *Matcher) Len() int {
 
 func (m *Matcher) step(state int32, r rune) int32 {
 	for {
-		if next, ok := m.edges[uint64(state)<<32|uint64(uint32(r))]; ok {
+		if next, ok := m.edges[uint64(state)<<32|uint64(uint32(r))]; ok { // #nosec G115 -- edge key: node id (>= 0) and the rune's bits
 			return next
 		}
 		if state == 0 {

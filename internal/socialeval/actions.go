@@ -52,6 +52,7 @@ func (s *Service) indicatorNames(ctx context.Context, list []Action) error {
 		return nil
 	}
 	// ids are numbers read from the database, not input.
+	// #nosec G202 -- ids are strconv.FormatInt of int64s: digits only
 	rows, err := s.DB.R.QueryContext(ctx, `SELECT i.id, COALESCE(p.name || '：', '') || i.name FROM evaluation_indicators i
 		LEFT JOIN evaluation_indicators p ON p.id = i.parent_id WHERE i.id IN (`+strings.Join(ids, ",")+`)`)
 	if err != nil {

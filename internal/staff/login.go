@@ -129,7 +129,7 @@ func (h *Handlers) login(w http.ResponseWriter, r *http.Request) {
 	case auth.StateEnrol:
 		http.Redirect(w, r, "/console/2fa/setup", http.StatusSeeOther)
 	default:
-		http.Redirect(w, r, next, http.StatusSeeOther)
+		http.Redirect(w, r, next, http.StatusSeeOther) // #nosec G710 -- next went through web.SafeReturn and must start with /console
 	}
 }
 
@@ -159,7 +159,7 @@ func (h *Handlers) secondFactor(w http.ResponseWriter, r *http.Request) {
 		next = "/console/"
 	}
 	if web.Principal(r).Complete() {
-		http.Redirect(w, r, next, http.StatusSeeOther)
+		http.Redirect(w, r, next, http.StatusSeeOther) // #nosec G710 -- next went through web.SafeReturn and must start with /console
 		return
 	}
 	token, err := h.svc.SecondFactor(ctx, web.Principal(r), web.SessionToken(ctx), r.PostForm.Get("code"), web.ClientIP(ctx), r.UserAgent())
@@ -186,7 +186,7 @@ func (h *Handlers) secondFactor(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.app.SetSessionCookie(w, token)
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	http.Redirect(w, r, next, http.StatusSeeOther) // #nosec G710 -- next went through web.SafeReturn and must start with /console
 }
 
 type enrolData struct {

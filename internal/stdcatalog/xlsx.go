@@ -43,6 +43,7 @@ func (c layoutColumn) name() string {
 const (
 	MaxImportBytes = 10 << 20
 	MaxImportRows  = 2000
+	maxHeadRows    = 8 // title rows and the two header rows of a catalogue
 )
 
 // RowError is a bad row of an import, by line.
@@ -168,6 +169,11 @@ func readRows(name string, r io.Reader) ([][]string, error) {
 				return nil, apperr.Invalidf("无法读取 CSV 文件，请检查引号和分隔符。")
 			}
 			line, _ := cr.FieldPos(0)
+			if line > MaxImportRows+maxHeadRows {
+				// Refused before padding: a file of blank lines would
+				// otherwise pad millions of empty rows.
+				return nil, apperr.Invalidf("文件超过 %d 行，一次最多导入 %d 个事项。", MaxImportRows+maxHeadRows, MaxImportRows)
+			}
 			for len(rows) < line-1 {
 				rows = append(rows, nil)
 			}

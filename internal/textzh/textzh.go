@@ -110,7 +110,9 @@ var docNumberBrackets = strings.NewReplacer(
 // （） — written as the standard 〔〕, so that 沪民宗规[2022]1号 and
 // 沪民宗规〔2022〕1号 compare equal.
 func NormalizeDocNumber(s string) string {
-	s = Normalize(s)
+	// Invalid UTF-8 is replaced first: removing spaces could otherwise join
+	// stray bytes into a rune Normalize has not folded (or into U+3000).
+	s = Normalize(strings.ToValidUTF8(s, "\uFFFD"))
 	s = strings.Join(strings.Fields(s), "")
 	return docNumberBrackets.Replace(s)
 }

@@ -65,6 +65,11 @@ func readRows(name string, r io.Reader) ([][]string, error) {
 			return nil, apperr.Invalidf("无法读取 CSV 文件，请检查引号和分隔符。")
 		}
 		line, _ := cr.FieldPos(0)
+		if line > MaxImportRows+1 {
+			// Refused before padding: a file of blank lines would otherwise
+			// pad millions of empty rows.
+			return nil, apperr.Invalidf("文件超过 %d 行，一次最多导入 %d 人。", MaxImportRows+1, MaxImportRows)
+		}
 		for len(rows) < line-1 {
 			rows = append(rows, nil)
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gongkai/gongkai/internal/apperr"
+	"github.com/gongkai/gongkai/internal/db"
 )
 
 // Status maps a domain error code to its HTTP status. This is the only place
@@ -126,6 +127,9 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, status int, code, deta
 // API, an error page otherwise. Internal errors are logged with their
 // detail; the user sees only a Chinese message and the request ID.
 func (a *App) Error(w http.ResponseWriter, r *http.Request, err error) {
+	// A database that is down, restarting or unreachable is a temporary
+	// condition wherever it surfaces: 503 with Retry-After, not a 500.
+	err = db.Classify(err)
 	code := apperr.CodeOf(err)
 	status := Status(code)
 	var mbe *http.MaxBytesError

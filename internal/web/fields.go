@@ -120,7 +120,7 @@ func CheckText(fields map[string]string, key, label, v string, required bool, ma
 
 var (
 	phoneRE = regexp.MustCompile(`^(\+?86[- ]?)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$`)
-	emailRE = regexp.MustCompile(`^[^@\s<>"'(),;:\\]+@[^@\s<>"'(),;:\\]+\.[^@\s<>"'(),;:\\]+$`)
+	emailRE = regexp.MustCompile(`^[^@\s<>"'(),;:\\\x00-\x1f\x7f]+@[^@\s<>"'(),;:\\\x00-\x1f\x7f]+\.[^@\s<>"'(),;:\\\x00-\x1f\x7f]+$`)
 )
 
 // ValidPhone accepts a mainland mobile number (11 digits) or a fixed line
@@ -128,5 +128,5 @@ var (
 func ValidPhone(s string) bool { return phoneRE.MatchString(s) }
 
 // ValidEmail accepts an address of at most 254 bytes with no characters
-// that could break a mail header.
+// that could break a mail header (nor any other control character).
 func ValidEmail(s string) bool { return len(s) <= 254 && emailRE.MatchString(s) }

@@ -16,6 +16,7 @@ import (
 func ParseForm(r *http.Request) error {
 	var err error
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		// #nosec G120 -- the body is already capped by http.MaxBytesReader in checkBody (MaxFormBytes/MaxUploadBytes) for every unsafe method
 		err = r.ParseMultipartForm(1 << 20)
 	} else {
 		err = r.ParseForm()

@@ -116,7 +116,11 @@ func (a *App) dispatch(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{header: http.Header{}}
 		h.ServeHTTP(rec, r)
 		status := rec.status
-		if status == 0 || status == http.StatusOK {
+		// A redirect here is the mux's to the cleaned form of a path
+		// (/static/../../etc/passwd → /etc/passwd) that no route matches
+		// either: not found, rather than an error page with a redirect
+		// status and no Location.
+		if status == 0 || status == http.StatusOK || (status >= 300 && status < 400) {
 			status = http.StatusNotFound
 		}
 		if allow := rec.header.Get("Allow"); allow != "" {
@@ -561,12 +565,14 @@ func humanBytes(n int64) string {
 
 // SetSessionCookie stores a console session token.
 func (a *App) SetSessionCookie(w http.ResponseWriter, token string) {
+	// #nosec G124 -- Secure is set whenever the site is served over HTTPS (config.Secure: TLS or an https:// base URL); a plain-HTTP site cannot set it
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/console", HttpOnly: true,
 		Secure: a.Secure, SameSite: http.SameSiteLaxMode})
 }
 
 // ClearSessionCookie removes the console session cookie.
 func (a *App) ClearSessionCookie(w http.ResponseWriter) {
+	// #nosec G124 -- Secure is set whenever the site is served over HTTPS (config.Secure: TLS or an https:// base URL); a plain-HTTP site cannot set it
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/console", HttpOnly: true,
 		Secure: a.Secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }

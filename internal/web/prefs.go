@@ -43,12 +43,13 @@ func (a *App) toggleElderly(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	on := r.PostForm.Get("on") == "1"
+	// #nosec G124 -- Secure is set whenever the site is served over HTTPS (config.Secure: TLS or an https:// base URL); a plain-HTTP site cannot set it
 	c := &http.Cookie{Name: ElderlyCookie, Value: "1", Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: a.Secure, SameSite: http.SameSiteLaxMode}
 	if !on {
 		c.Value, c.MaxAge = "", -1
 	}
 	http.SetCookie(w, c)
-	http.Redirect(w, r, SafeReturn(r.PostForm.Get("return")), http.StatusSeeOther)
+	http.Redirect(w, r, SafeReturn(r.PostForm.Get("return")), http.StatusSeeOther) // #nosec G710 -- SafeReturn keeps the target a local path
 }
 
 // SafeReturn keeps a redirect target on this site: only local absolute paths
