@@ -432,8 +432,14 @@ func judgePhase(p *FaultPhase, recs []*Record, fast, recoverBy, window time.Dura
 	}
 	switch {
 	case p.Name == "steady":
-		if p.Unavailable > 0 {
-			p.Problems = append(p.Problems, fmt.Sprintf("%d refusals with nothing wrong", p.Unavailable))
+		refused := 0
+		for _, r := range recs {
+			if !r.Sent.Before(p.from) && r.Done.Before(p.to) && r.Status != Ack {
+				refused++
+			}
+		}
+		if refused > 0 {
+			p.Problems = append(p.Problems, fmt.Sprintf("%d refusals with nothing wrong", refused))
 		}
 		if p.Acked == 0 {
 			p.Problems = append(p.Problems, "nothing acknowledged")
@@ -447,12 +453,13 @@ func judgePhase(p *FaultPhase, recs []*Record, fast, recoverBy, window time.Dura
 		if firstAck.Sub(p.from) > recoverBy {
 			p.Problems = append(p.Problems, fmt.Sprintf("first acknowledgement %.1fs after the fault's end (want within %s)", p.RecoverySeconds, recoverBy))
 		}
-		// Once recovered, it stays recovered: no refusal sent after the
-		// first acknowledgement of the window's second half.
+		// Once recovered, it stays recovered: no refusal of a request sent
+		// in the window's second half and answered before the next fault
+		// began (a request still in flight then may meet that fault).
 		half := p.from.Add(p.to.Sub(p.from) / 2)
 		late := 0
 		for _, r := range recs {
-			if !r.Sent.Before(half) && r.Sent.Before(p.to) && r.Status != Ack {
+			if !r.Sent.Before(half) && r.Done.Before(p.to) && r.Status != Ack {
 				late++
 			}
 		}
