@@ -201,7 +201,10 @@ func TestPeriodicLeaseRenewal(t *testing.T) {
 			s := newScheduler(d, nil, jobs.Options{
 				InstanceID:    []string{"a", "b"}[i],
 				PollInterval:  5 * time.Millisecond,
-				LeaseDuration: 250 * time.Millisecond,
+				// A renewal every third of a second; the lease ends only
+				// if two in a row are late by more than that, which a
+				// loaded CI machine did with 250 ms (83 ms renewals).
+				LeaseDuration: time.Second,
 			})
 			s.Every("slow", 100*time.Millisecond, func(context.Context) error {
 				if running.Add(1) > 1 {
@@ -209,12 +212,12 @@ func TestPeriodicLeaseRenewal(t *testing.T) {
 				}
 				defer running.Add(-1)
 				runs.Add(1)
-				time.Sleep(600 * time.Millisecond) // longer than the lease
+				time.Sleep(1500 * time.Millisecond) // longer than the lease
 				return nil
 			})
 			go func() { errs <- s.Run(ctx) }()
 		}
-		waitFor(t, 5*time.Second, "two runs", func() bool { return runs.Load() >= 2 })
+		waitFor(t, 15*time.Second, "two runs", func() bool { return runs.Load() >= 2 })
 		cancel()
 		for range 2 {
 			if err := <-errs; err != nil {
