@@ -199,8 +199,8 @@ func TestPeriodicLeaseRenewal(t *testing.T) {
 		errs := make(chan error, 2)
 		for i := range 2 {
 			s := newScheduler(d, nil, jobs.Options{
-				InstanceID:    []string{"a", "b"}[i],
-				PollInterval:  5 * time.Millisecond,
+				InstanceID:   []string{"a", "b"}[i],
+				PollInterval: 5 * time.Millisecond,
 				// A renewal every third of a second; the lease ends only
 				// if two in a row are late by more than that, which a
 				// loaded CI machine did with 250 ms (83 ms renewals).
