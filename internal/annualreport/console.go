@@ -507,22 +507,23 @@ func (h *Handlers) consoleManual(w http.ResponseWriter, r *http.Request) {
 		if len(fields) > 0 {
 			return "", apperr.FieldErrors(fields)
 		}
-		for _, c := range changes {
-			if err := h.svc.SetCell(r.Context(), p, id, rv, c); err != nil {
-				if f := apperr.FieldsOf(err); f != nil {
+		if err := h.svc.SetCells(r.Context(), p, id, rv, changes); err != nil {
+			var ce *CellError
+			if errors.As(err, &ce) {
+				if f := apperr.FieldsOf(ce.Err); f != nil {
 					out := map[string]string{}
 					for k, msg := range f {
-						key := formFieldPrefix + c.Code
+						key := formFieldPrefix + ce.Code
 						if k == "note" {
-							key = sourcePrefix + c.Code
+							key = sourcePrefix + ce.Code
 						}
 						out[key] = msg
 					}
 					return "", apperr.FieldErrors(out)
 				}
-				return "", err
+				return "", ce.Err
 			}
-			rv++
+			return "", err
 		}
 		return "", nil
 	})

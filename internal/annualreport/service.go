@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -591,58 +592,99 @@ type CellInput struct {
 // (with a reason; both are audited). A value equal to the computed one
 // removes the override.
 func (s *Service) SetCell(ctx context.Context, p *auth.Principal, id int64, rowVersion int, in CellInput) error {
+	err := s.SetCells(ctx, p, id, rowVersion, []CellInput{in})
+	var ce *CellError
+	if errors.As(err, &ce) {
+		return ce.Err
+	}
+	return err
+}
+
+// CellError is a refused change of one cell of SetCells: Err holds field
+// errors keyed "value" or "note".
+type CellError struct {
+	Code string
+	Err  error
+}
+
+func (e *CellError) Error() string { return e.Code + ": " + e.Err.Error() }
+func (e *CellError) Unwrap() error { return e.Err }
+
+// SetCells applies several cell changes (as SetCell) all or nothing: one
+// saved version and one audit record per cell, in one transaction.
+func (s *Service) SetCells(ctx context.Context, p *auth.Principal, id int64, rowVersion int, ins []CellInput) error {
 	r, err := s.load(ctx, p, auth.ManageAnnualReport, id, rowVersion)
 	if err != nil {
 		return err
 	}
+	var summaries []string
+	for _, in := range ins {
+		summary, err := s.applyCell(p, r, in)
+		if err != nil {
+			return &CellError{Code: in.Code, Err: err}
+		}
+		summaries = append(summaries, summary)
+	}
+	if len(summaries) == 0 {
+		return nil
+	}
+	return s.DB.Tx(ctx, func(tx db.Tx) error {
+		if err := s.save(ctx, tx, r); err != nil {
+			return err
+		}
+		for _, summary := range summaries {
+			if err := s.record(ctx, tx, p, r, "cell", summary); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// applyCell changes one cell of r in memory and returns the audit summary.
+func (s *Service) applyCell(p *auth.Principal, r *Report, in CellInput) (string, error) {
 	known := false
 	for _, c := range r.Format.Codes() {
 		known = known || c == in.Code
 	}
 	if !known {
-		return apperr.NotFoundf("没有这个单元格。")
+		return "", apperr.NotFoundf("没有这个单元格。")
 	}
 	var v int64
+	var err error
 	if r.Format.IsMoney(in.Code) {
 		v, err = ParseWan(in.Value)
 	} else {
 		v, err = ParseCount(in.Value)
 	}
 	if err != nil {
-		return apperr.FieldErrors(map[string]string{"value": err.Error() + "。"})
+		return "", apperr.FieldErrors(map[string]string{"value": err.Error() + "。"})
 	}
 	note := strings.TrimSpace(in.Note)
 	if utf8.RuneCountInString(note) > MaxReasonRunes || !utf8.ValidString(note) || strings.ContainsRune(note, 0) {
-		return apperr.FieldErrors(map[string]string{"note": "说明不能超过 200 个字，且不能含有无法识别的字符。"})
+		return "", apperr.FieldErrors(map[string]string{"note": "说明不能超过 200 个字，且不能含有无法识别的字符。"})
 	}
 	label := r.Format.CellLabel(in.Code)
 	old := r.Cells[in.Code]
-	var summary string
 	switch {
 	case r.Format.IsManual(in.Code):
 		if note == "" {
-			return apperr.FieldErrors(map[string]string{"note": "请说明数据来源（如：行政许可办件系统统计、财务处提供）。"})
+			return "", apperr.FieldErrors(map[string]string{"note": "请说明数据来源（如：行政许可办件系统统计、财务处提供）。"})
 		}
 		r.Cells[in.Code], r.Sources[in.Code] = v, note
-		summary = fmt.Sprintf("填写%s：%s → %s（来源：%s）", label, r.Format.Display(in.Code, old), r.Format.Display(in.Code, v), note)
+		return fmt.Sprintf("填写%s：%s → %s（来源：%s）", label, r.Format.Display(in.Code, old), r.Format.Display(in.Code, v), note), nil
 	case v == r.Computed[in.Code]:
 		delete(r.Overrides, in.Code)
 		r.Cells[in.Code] = v
-		summary = fmt.Sprintf("撤销%s的人工修正，恢复平台计算值 %s", label, r.Format.Display(in.Code, v))
+		return fmt.Sprintf("撤销%s的人工修正，恢复平台计算值 %s", label, r.Format.Display(in.Code, v)), nil
 	default:
 		if note == "" {
-			return apperr.FieldErrors(map[string]string{"note": "修改平台计算的数据须说明理由。"})
+			return "", apperr.FieldErrors(map[string]string{"note": "修改平台计算的数据须说明理由。"})
 		}
 		r.Overrides[in.Code] = Override{Value: v, Computed: r.Computed[in.Code], Reason: note, By: p.DisplayName, At: s.now()}
 		r.Cells[in.Code] = v
-		summary = fmt.Sprintf("人工修正%s：平台计算 %s，改为 %s（理由：%s）", label, r.Format.Display(in.Code, r.Computed[in.Code]), r.Format.Display(in.Code, v), note)
+		return fmt.Sprintf("人工修正%s：平台计算 %s，改为 %s（理由：%s）", label, r.Format.Display(in.Code, r.Computed[in.Code]), r.Format.Display(in.Code, v), note), nil
 	}
-	return s.DB.Tx(ctx, func(tx db.Tx) error {
-		if err := s.save(ctx, tx, r); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, p, r, "cell", summary)
-	})
 }
 
 // ErrIdentities refuses publication: the identities fail.

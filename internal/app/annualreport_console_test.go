@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -841,6 +842,74 @@ func TestAnnualReportConsoleOversight(t *testing.T) {
 		arcWant(t, "editor status", editor.Get("/console/annual-reports/status"), http.StatusForbidden)
 		arcWant(t, "editor aggregates", editor.Get("/console/annual-reports/aggregate"), http.StatusForbidden)
 		arcWant(t, "editor csv", editor.Get("/console/annual-reports/aggregate.csv"), http.StatusForbidden)
+	})
+}
+
+// TestAnnualReportSetCellsAllOrNothing: several cell changes are saved in
+// one transaction: a change refused after others were applied in memory,
+// or a stale row version, leaves the report and its audit trail as they
+// were; a good set is saved as one version with one audit record per cell.
+func TestAnnualReportSetCellsAllOrNothing(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		ctx := context.Background()
+		svc := e.App.AnnualReports
+		arcAgency(t, e, "arc-cells", "年报单元格测试区办", agency.DistrictBureau, e.Agency("mzzj").ID)
+		p := arcPrincipal(e.AddUser("arc-cells", "arc.cells.editor", auth.Editor))
+		rep, err := svc.Open(ctx, p, svc.Today().Year-1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		trail := func() int {
+			var n int
+			if err := e.App.DB.R.QueryRow(`SELECT COUNT(*) FROM audit_entries WHERE action = 'annualreport.cell' AND object_id = $1`,
+				strconv.FormatInt(rep.ID, 10)).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		good := []annualreport.CellInput{
+			{Code: "t2.licensing.decisions", Value: "12", Note: "审批系统统计"},
+			{Code: "t2.penalty.decisions", Value: "4", Note: "执法系统统计"},
+		}
+		for _, bad := range []struct {
+			name string
+			ins  []annualreport.CellInput
+			rv   int
+		}{
+			{"unknown cell last", append(good[:2:2], annualreport.CellInput{Code: "t9.nothing", Value: "1", Note: "x"}), rep.RowVersion},
+			{"malformed value last", append(good[:2:2], annualreport.CellInput{Code: "t2.fees.amount", Value: "1.23456", Note: "财务处"}), rep.RowVersion},
+			{"source missing last", append(good[:2:2], annualreport.CellInput{Code: "t2.fees.amount", Value: "1", Note: " "}), rep.RowVersion},
+			{"stale", good, rep.RowVersion - 1},
+		} {
+			if err := svc.SetCells(ctx, p, rep.ID, bad.rv, bad.ins); err == nil {
+				t.Fatalf("%s: accepted", bad.name)
+			}
+			got, err := svc.Report(ctx, p, rep.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.RowVersion != rep.RowVersion || got.Cells["t2.licensing.decisions"] != rep.Cells["t2.licensing.decisions"] ||
+				got.Sources["t2.licensing.decisions"] != "" || trail() != 0 {
+				t.Fatalf("%s: half saved: version %d→%d, cells %v, sources %v, %d audit records", bad.name, rep.RowVersion, got.RowVersion,
+					got.Cells, got.Sources, trail())
+			}
+		}
+		var ce *annualreport.CellError
+		if err := svc.SetCells(ctx, p, rep.ID, rep.RowVersion, append(good[:2:2], annualreport.CellInput{Code: "t2.fees.amount", Value: "x", Note: "财务处"})); !errors.As(err, &ce) ||
+			ce.Code != "t2.fees.amount" || apperr.FieldsOf(ce.Err)["value"] == "" {
+			t.Fatalf("refused cell not named: %v", err)
+		}
+		if err := svc.SetCells(ctx, p, rep.ID, rep.RowVersion, good); err != nil {
+			t.Fatal(err, apperr.FieldsOf(err))
+		}
+		got, err := svc.Report(ctx, p, rep.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.RowVersion != rep.RowVersion+1 || got.Cells["t2.licensing.decisions"] != 12 || got.Cells["t2.penalty.decisions"] != 4 ||
+			got.Sources["t2.penalty.decisions"] != "执法系统统计" || trail() != 2 {
+			t.Fatalf("saved: version %d→%d, cells %v, sources %v, %d audit records", rep.RowVersion, got.RowVersion, got.Cells, got.Sources, trail())
+		}
 	})
 }
 

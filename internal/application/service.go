@@ -392,7 +392,7 @@ func (s *Service) NeedsChallenge(ctx context.Context, ip string) bool {
 	if s.Limiter == nil {
 		return false
 	}
-	over, _, err := s.Limiter.Exceeded(ctx, "application.submit.soft:"+ip, ChallengeAfter)
+	over, _, err := s.Limiter.Exceeded(ctx, "application.submit.soft:"+ratelimit.Client(ip), ChallengeAfter)
 	return err == nil && over
 }
 
@@ -447,7 +447,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Receipt, error) 
 		return nil, apperr.FieldErrors(fields)
 	}
 	if s.Limiter != nil {
-		if ok, retry, err := s.Limiter.Hit(ctx, "application.submit:"+sub.IP, SubmissionsPerIP); err != nil {
+		if ok, retry, err := s.Limiter.Hit(ctx, "application.submit:"+ratelimit.Client(sub.IP), SubmissionsPerIP); err != nil {
 			return nil, err
 		} else if !ok {
 			return nil, rateLimited(retry, "本网络提交的申请过多，请稍后再试；如需帮助，请致电政府信息公开工作机构。")
@@ -503,7 +503,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Receipt, error) 
 	if s.Limiter != nil {
 		// Filed applications count towards the challenge (rejected input
 		// does not: a citizen correcting a form is not a robot).
-		s.Limiter.Hit(ctx, "application.submit.soft:"+sub.IP, ChallengeAfter)
+		s.Limiter.Hit(ctx, "application.submit.soft:"+ratelimit.Client(sub.IP), ChallengeAfter)
 	}
 	return &Receipt{App: a, Code: code}, nil
 }
@@ -632,7 +632,7 @@ func (s *Service) Lookup(ctx context.Context, number, code, ip string) (*Applica
 		for _, k := range []struct {
 			key  string
 			rule ratelimit.Rule
-		}{{"application.lookup.number:" + number, LookupsPerNumber}, {"application.lookup.ip:" + ip, LookupsPerIP}} {
+		}{{"application.lookup.number:" + number, LookupsPerNumber}, {"application.lookup.ip:" + ratelimit.Client(ip), LookupsPerIP}} {
 			over, retry, err := s.Limiter.Exceeded(ctx, k.key, k.rule)
 			if err != nil {
 				return nil, err
@@ -651,7 +651,7 @@ func (s *Service) Lookup(ctx context.Context, number, code, ip string) (*Applica
 	}
 	if s.Limiter != nil {
 		s.Limiter.Hit(ctx, "application.lookup.number:"+number, LookupsPerNumber)
-		s.Limiter.Hit(ctx, "application.lookup.ip:"+ip, LookupsPerIP)
+		s.Limiter.Hit(ctx, "application.lookup.ip:"+ratelimit.Client(ip), LookupsPerIP)
 	}
 	return nil, apperr.FieldErrors(map[string]string{"number": "申请编号或查询码不正确。"})
 }

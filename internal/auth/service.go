@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
-	"net/netip"
 	"regexp"
 	"strings"
 	"time"
@@ -551,17 +550,10 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent s
 	return LoginResult{Token: token, State: state}, nil
 }
 
-// loginIPKey is the rate-limit key of a client address. An IPv6 client is
-// keyed by its /64, the smallest network one subscriber usually gets, so
-// that rotating addresses within it does not escape the limit.
+// loginIPKey is the rate-limit key of a client address (an IPv6 client by
+// its /64, ratelimit.Client).
 func loginIPKey(ip string) string {
-	addr, err := netip.ParseAddr(ip)
-	if err == nil && addr.Is6() && !addr.Is4In6() {
-		if p, err := addr.Prefix(64); err == nil {
-			return "login-fail:" + p.String()
-		}
-	}
-	return "login-fail:" + ip
+	return "login-fail:" + ratelimit.Client(ip)
 }
 
 // reserveAttempt counts one attempt against the account, atomically and

@@ -169,7 +169,7 @@ func (s *Service) Submit(ctx context.Context, agencyID int64, l Letter, ip strin
 		return nil, "", apperr.FieldErrors(fields)
 	}
 	if s.Limiter != nil {
-		if ok, _, err := s.Limiter.Hit(ctx, "concern.post:"+ip, PostsPerIP); err != nil {
+		if ok, _, err := s.Limiter.Hit(ctx, "concern.post:"+ratelimit.Client(ip), PostsPerIP); err != nil {
 			return nil, "", err
 		} else if !ok {
 			return nil, "", apperr.New(apperr.RateLimited, "本网络提交的留言过多，请稍后再试。")
@@ -339,7 +339,7 @@ func (s *Service) Lookup(ctx context.Context, number, code, ip string) (*Case, e
 		for _, k := range []struct {
 			key  string
 			rule ratelimit.Rule
-		}{{"concern.lookup:" + ip, LookupsPerIP}, {"concern.lookup.number:" + number, LookupsPerNumber}} {
+		}{{"concern.lookup:" + ratelimit.Client(ip), LookupsPerIP}, {"concern.lookup.number:" + number, LookupsPerNumber}} {
 			if over, _, err := s.Limiter.Exceeded(ctx, k.key, k.rule); err != nil {
 				return nil, err
 			} else if over {
@@ -352,7 +352,7 @@ func (s *Service) Lookup(ctx context.Context, number, code, ip string) (*Case, e
 		return c, nil
 	}
 	if s.Limiter != nil {
-		s.Limiter.Hit(ctx, "concern.lookup:"+ip, LookupsPerIP)
+		s.Limiter.Hit(ctx, "concern.lookup:"+ratelimit.Client(ip), LookupsPerIP)
 		s.Limiter.Hit(ctx, "concern.lookup.number:"+number, LookupsPerNumber)
 	}
 	return nil, apperr.FieldErrors(map[string]string{"number": "编号或查询码不正确。"})

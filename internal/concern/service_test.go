@@ -3,6 +3,7 @@ package concern_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -195,6 +196,28 @@ func TestMailboxJourney(t *testing.T) {
 }
 
 // Without consent a letter is never published; a board message is public
+// TestLookupLimitPerIPv6Slash64: wrong status lookups from rotating
+// addresses of one IPv6 /64 share one limit; another /64 is not limited.
+func TestLookupLimitPerIPv6Slash64(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		for i := 0; i < concern.LookupsPerIP.Max; i++ {
+			// A different number each time: only the address limit counts.
+			_, err := f.svc.Lookup(ctx, fmt.Sprintf("GK2026-%05d", i), "WRONG", fmt.Sprintf("2001:db8:7:7::%x", i+1))
+			if apperr.Is(err, apperr.RateLimited) {
+				t.Fatalf("limited after %d lookups", i)
+			}
+		}
+		if _, err := f.svc.Lookup(ctx, "GK2026-99999", "WRONG", "2001:db8:7:7:abcd::1"); !apperr.Is(err, apperr.RateLimited) {
+			t.Fatalf("another address of the same /64 is not limited: %v", err)
+		}
+		if _, err := f.svc.Lookup(ctx, "GK2026-99998", "WRONG", "2001:db8:7:8::1"); apperr.Is(err, apperr.RateLimited) {
+			t.Fatal("a different /64 is limited")
+		}
+	})
+}
+
 // only after moderation.
 func TestPublicationRules(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {

@@ -496,7 +496,7 @@ func (s *Service) SubmitComment(ctx context.Context, agencyID, id int64, in Comm
 		return nil, apperr.FieldErrors(f)
 	}
 	if s.Limiter != nil {
-		if ok, _, err := s.Limiter.Hit(ctx, "consultation.comment:"+ip, CommentsPerIP); err != nil {
+		if ok, _, err := s.Limiter.Hit(ctx, "consultation.comment:"+ratelimit.Client(ip), CommentsPerIP); err != nil {
 			return nil, err
 		} else if !ok {
 			return nil, apperr.New(apperr.RateLimited, "本网络提交的意见过多，请稍后再试。")

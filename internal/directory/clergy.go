@@ -96,7 +96,7 @@ func (s *Service) NeedsChallenge(ctx context.Context, ip string) bool {
 	if s.Limiter == nil {
 		return false
 	}
-	over, _, err := s.Limiter.Exceeded(ctx, "clergy.miss:"+ip, ChallengeAfterMisses)
+	over, _, err := s.Limiter.Exceeded(ctx, "clergy.miss:"+ratelimit.Client(ip), ChallengeAfterMisses)
 	return err != nil || over
 }
 
@@ -111,7 +111,7 @@ func clip(s string, n int) string {
 // challenge failed): it counts as a miss.
 func (s *Service) LogRefused(ctx context.Context, agencyID int64, q VerifyQuery, outcome string) error {
 	if s.Limiter != nil {
-		if _, _, err := s.Limiter.Hit(ctx, "clergy.miss:"+q.IP, ChallengeAfterMisses); err != nil {
+		if _, _, err := s.Limiter.Hit(ctx, "clergy.miss:"+ratelimit.Client(q.IP), ChallengeAfterMisses); err != nil {
 			return err
 		}
 	}
@@ -147,7 +147,7 @@ func (s *Service) VerifyClergy(ctx context.Context, agencyID int64, q VerifyQuer
 			key  string
 			rule ratelimit.Rule
 		}{{"clergy.verify:", VerifyLimit}, {"clergy.verify.day:", VerifyDayLimit}} {
-			ok, wait, err := s.Limiter.Hit(ctx, rule.key+q.IP, rule.rule)
+			ok, wait, err := s.Limiter.Hit(ctx, rule.key+ratelimit.Client(q.IP), rule.rule)
 			if err != nil {
 				return nil, err
 			}
@@ -197,7 +197,7 @@ func (s *Service) VerifyClergy(ctx context.Context, agencyID int64, q VerifyQuer
 	}
 	if match == nil {
 		if s.Limiter != nil {
-			if _, _, err := s.Limiter.Hit(ctx, "clergy.miss:"+q.IP, ChallengeAfterMisses); err != nil {
+			if _, _, err := s.Limiter.Hit(ctx, "clergy.miss:"+ratelimit.Client(q.IP), ChallengeAfterMisses); err != nil {
 				return nil, err
 			}
 		}

@@ -503,7 +503,7 @@ func (s *Service) SignUp(ctx context.Context, agencyID, id int64, in SignupInput
 		return nil, apperr.FieldErrors(f)
 	}
 	if staff == nil && s.Limiter != nil {
-		if ok, _, err := s.Limiter.Hit(ctx, "openday.signup:"+ip, SignupsPerIP); err != nil {
+		if ok, _, err := s.Limiter.Hit(ctx, "openday.signup:"+ratelimit.Client(ip), SignupsPerIP); err != nil {
 			return nil, err
 		} else if !ok {
 			return nil, apperr.New(apperr.RateLimited, "本网络提交的报名过多，请稍后再试。")
@@ -682,7 +682,7 @@ func (s *Service) CancelByCode(ctx context.Context, agencyID, id int64, phone, c
 		return err
 	}
 	if s.Limiter != nil {
-		if ok, _, err := s.Limiter.Hit(ctx, "openday.code:"+ip, CodeTriesIP); err != nil {
+		if ok, _, err := s.Limiter.Hit(ctx, "openday.code:"+ratelimit.Client(ip), CodeTriesIP); err != nil {
 			return err
 		} else if !ok {
 			return apperr.New(apperr.RateLimited, "尝试次数过多，请稍后再试。")

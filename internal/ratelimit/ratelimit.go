@@ -5,10 +5,29 @@ package ratelimit
 
 import (
 	"context"
+	"net/netip"
 	"time"
 
 	"github.com/gongkai/gongkai/internal/db"
 )
+
+// Client is the part of a rate-limit key that names a client address. An
+// IPv6 client is keyed by its /64, the smallest network one subscriber
+// usually gets, so that rotating addresses within it does not escape a
+// limit; an IPv4 address (also one mapped into IPv6) is kept whole.
+func Client(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	addr = addr.Unmap()
+	if addr.Is6() {
+		if p, err := addr.WithZone("").Prefix(64); err == nil {
+			return p.String()
+		}
+	}
+	return addr.String()
+}
 
 // Limiter counts hits per key.
 type Limiter struct {

@@ -35,6 +35,8 @@
 #   --threads N             sqlmap threads (3)
 #   --only REGEX            sqlmap only on 'ID ROUTE PARAM' matching REGEX
 #   --params-per-target N   sqlmap only on the first N parameters of a target
+#   --after-params N        sqlmap only on the parameters after the first N of
+#                           a target (resumes a --params-per-target N scan)
 #   --sqlmap-budget SEC     stop starting sqlmap runs after SEC seconds (0: none)
 #   --sqlmap-run-timeout SEC   limit of one sqlmap run (1800)
 #   --wapiti-modules LIST   wapiti modules (default: every module listed by
@@ -52,7 +54,7 @@ root=$PWD
 here=$root/scripts/security
 
 out=${TMPDIR:-/tmp}/gongkai-hostile
-level=5 risk=3 technique=BEUSTQ threads=3 only="" ppt=0 budget=0 runtimeout=1800
+level=5 risk=3 technique=BEUSTQ threads=3 only="" ppt=0 after=0 budget=0 runtimeout=1800
 wmods="" wscan=1800 wattack=600 wdepth=6 fthreads=10 fcommon=1
 skip_sqlmap=0 skip_wapiti=0 skip_ffuf=0 keep=0
 while [ $# -gt 0 ]; do
@@ -64,6 +66,7 @@ while [ $# -gt 0 ]; do
     --threads) threads=$2; shift ;;
     --only) only=$2; shift ;;
     --params-per-target) ppt=$2; shift ;;
+    --after-params) after=$2; shift ;;
     --sqlmap-budget) budget=$2; shift ;;
     --sqlmap-run-timeout) runtimeout=$2; shift ;;
     --wapiti-modules) wmods=$2; shift ;;
@@ -185,7 +188,7 @@ if [ $skip_sqlmap = 0 ]; then
   log "sqlmap: level $level, risk $risk, techniques $technique"
   t0=$(date +%s)
   H sqlmap "$base" "$out/targets.json" "$out" "${sess[@]}" --level "$level" --risk "$risk" \
-    --technique "$technique" --threads "$threads" --params-per-target "$ppt" --budget "$budget" \
+    --technique "$technique" --threads "$threads" --params-per-target "$ppt" --after-params "$after" --budget "$budget" \
     --run-timeout "$runtimeout" --server-log "$out/server.log" ${only:+--only "$only"} | tee "$out/sqlmap.txt"
   t_sqlmap=$(( $(date +%s) - t0 ))
   r=$out/results.tsv

@@ -689,6 +689,9 @@ def cmd_sqlmap(a):
     jobs.sort(key=lambda j: (rank(j[0], j[1]), order[id(j[0])]))
     if a.params_per_target:
         jobs = [j for j in jobs if rank(j[0], j[1]) < a.params_per_target]
+    if a.after_params:
+        # Resume a scan that ran with --params-per-target N.
+        jobs = [j for j in jobs if rank(j[0], j[1]) >= a.after_params]
     print("sqlmap: %d runs (target parameters) at level %d, risk %d" % (len(jobs), a.level, a.risk), flush=True)
     tok_at = {}
     n_inj = 0
@@ -959,6 +962,7 @@ def main():
     x.add_argument("--threads", type=int, default=3)
     x.add_argument("--only", help="regular expression on 'ID ROUTE PARAM'")
     x.add_argument("--params-per-target", type=int, default=0)
+    x.add_argument("--after-params", type=int, default=0)
     x.add_argument("--budget", type=int, default=0, help="seconds; runs not started by then are skipped")
     x.add_argument("--run-timeout", type=int, default=1800, help="seconds per sqlmap run")
     x.add_argument("--server-log", default="")
