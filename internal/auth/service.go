@@ -1044,8 +1044,11 @@ func (s *Service) RevokeToken(ctx context.Context, actor *Principal, id int64) e
 		} else {
 			u, err = s.scopedUser(ctx, tx, actor, t.UserID)
 		}
-		if err != nil {
+		if c := apperr.CodeOf(err); c == apperr.NotFound || c == apperr.Forbidden {
 			return apperr.New(apperr.NotFound, "没有这个令牌")
+		}
+		if err != nil {
+			return err
 		}
 		if !t.RevokedAt.IsZero() {
 			return nil

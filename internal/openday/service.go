@@ -718,8 +718,11 @@ func (s *Service) CancelByStaff(ctx context.Context, p *auth.Principal, id, sign
 			return err
 		}
 		x, err := getSignup(ctx, tx, `s.id = $1 AND s.event_id = $2`, signupID, id)
-		if err != nil {
+		if errors.Is(err, errBadCode) {
 			return apperr.NotFoundf("没有这条报名。")
+		}
+		if err != nil {
+			return err
 		}
 		return s.withdraw(ctx, tx, ev, x, p.Actor())
 	})

@@ -224,6 +224,9 @@ func TestNoOverbooking(t *testing.T) {
 			})
 		}
 		cancels.Wait()
+		if err := f.svc.CancelByStaff(ctx, f.handler, e.ID, 999999); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("cancel of an unknown sign-up: %v", err)
+		}
 		after, _ := f.svc.Signups(ctx, f.editor, e.ID)
 		confirmed = 0
 		promoted := map[int]bool{}
