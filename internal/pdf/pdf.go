@@ -4,6 +4,13 @@
 // reports are rendered as self-contained HTML (styles inline, images as
 // data: URLs) and printed from a temporary file, so the printer needs no
 // network access to the server.
+//
+// Chromium runs inside its own sandbox whenever it can: a letter carries
+// text (and images) that came from the public. It runs without the sandbox
+// only as root, where Chromium refuses it, or when the system offers no
+// usable sandbox (no unprivileged user namespaces and no setuid helper);
+// both are logged once, so that an operator can run the service as an
+// ordinary user or enable user namespaces.
 package pdf
 
 import (
@@ -11,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,11 +40,31 @@ type Renderer struct {
 	once  sync.Once
 	slots chan struct{}
 	path  string
+	// noSandbox is set once Chromium is found to need --no-sandbox.
+	mu        sync.Mutex
+	noSandbox bool
+	warned    bool
+	// euid is os.Geteuid (replaced in tests).
+	euid func() int
+}
+
+// sandboxUnavailable reports whether Chromium's error output says it
+// cannot start its sandbox.
+func sandboxUnavailable(stderr string) bool {
+	return bytes.Contains([]byte(stderr), []byte("No usable sandbox")) ||
+		bytes.Contains([]byte(stderr), []byte("without --no-sandbox is not supported"))
 }
 
 func (r *Renderer) init() {
 	r.once.Do(func() {
 		r.slots = make(chan struct{}, 2)
+		euid := os.Geteuid
+		if r.euid != nil {
+			euid = r.euid
+		}
+		if euid() == 0 {
+			r.setNoSandbox("the service runs as root, where Chromium refuses its sandbox")
+		}
 		if r.Chromium != "" {
 			if p, err := exec.LookPath(r.Chromium); err == nil {
 				r.path = p
@@ -86,24 +114,63 @@ func (r *Renderer) Render(ctx context.Context, page []byte) ([]byte, error) {
 	if err := os.WriteFile(in, page, 0o600); err != nil {
 		return nil, err
 	}
-	// #nosec G204 -- the configured or found Chromium with constant flags and paths in our own temporary folder, no shell
-	cmd := exec.CommandContext(ctx, r.path, "--headless", "--no-sandbox", "--disable-gpu", "--disable-extensions",
-		"--no-first-run", "--disable-background-networking", "--user-data-dir="+filepath.Join(dir, "profile"),
-		"--no-pdf-header-footer", "--print-to-pdf="+out, "file://"+in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	cmd.Env = append(os.Environ(), "HOME="+dir)
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("pdf: chromium: %w: %s", err, lastLine(stderr.String()))
+	stderr, err := r.run(ctx, dir, in, out, r.sandboxOff())
+	if err != nil && !r.sandboxOff() && sandboxUnavailable(stderr) {
+		r.setNoSandbox("Chromium found no usable sandbox")
+		stderr, err = r.run(ctx, dir, in, out, true)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("pdf: chromium: %w: %s", err, lastLine(stderr))
 	}
 	b, err := os.ReadFile(out) // #nosec G304 -- out is in the temporary folder made above
 	if err != nil {
-		return nil, fmt.Errorf("pdf: chromium wrote no PDF: %w: %s", err, lastLine(stderr.String()))
+		return nil, fmt.Errorf("pdf: chromium wrote no PDF: %w: %s", err, lastLine(stderr))
 	}
 	if !bytes.HasPrefix(b, []byte("%PDF-")) {
 		return nil, errors.New("pdf: chromium wrote something that is not a PDF")
 	}
 	return b, nil
+}
+
+// run prints in to out with one Chromium process and returns its error
+// output.
+func (r *Renderer) run(ctx context.Context, dir, in, out string, noSandbox bool) (string, error) {
+	args := []string{"--headless"}
+	if noSandbox {
+		args = append(args, "--no-sandbox")
+	}
+	args = append(args, "--disable-gpu", "--disable-extensions", "--no-first-run", "--disable-background-networking",
+		"--user-data-dir="+filepath.Join(dir, "profile"), "--no-pdf-header-footer", "--print-to-pdf="+out, "file://"+in)
+	// #nosec G204 -- the configured or found Chromium with constant flags and paths in our own temporary folder, no shell
+	cmd := exec.CommandContext(ctx, r.path, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.Env = append(os.Environ(), "HOME="+dir)
+	err := cmd.Run()
+	return stderr.String(), err
+}
+
+func (r *Renderer) sandboxOff() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.noSandbox
+}
+
+func (r *Renderer) setNoSandbox(why string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.noSandbox = true
+	if !r.warned {
+		r.warned = true
+		slog.Warn("pdf: Chromium runs without its sandbox: "+why+"; run the service as an ordinary user with unprivileged user namespaces enabled", "chromium", r.path)
+	}
+}
+
+// Sandboxed reports whether the next rendering runs inside Chromium's
+// sandbox (false once it was found to need --no-sandbox).
+func (r *Renderer) Sandboxed() bool {
+	r.init()
+	return !r.sandboxOff()
 }
 
 func lastLine(s string) string {
