@@ -8,16 +8,22 @@
 #
 #   FUZZTIME=60s scripts/ci/fuzz.sh          # the issue's 60 s per target
 #   FUZZTIME=10s scripts/ci/fuzz.sh          # a quick pass
+#   FUZZ_BUDGET=450 scripts/ci/fuzz.sh       # as long a FUZZTIME (5–60 s) as
+#                                            # fits 450 s on this machine (.ci/run)
 #   FUZZ_JOBS=2 FUZZ_ONLY=internal/pii scripts/ci/fuzz.sh
+#
+# FUZZ_JOBS (default: the number of cores) targets run at a time, one
+# worker each. With FUZZ_BUDGET and no FUZZTIME, each target gets
+#   BUDGET × JOBS / TARGETS − FUZZ_OVERHEAD (14 s: build, baseline coverage)
+# seconds, at least 5 and at most 60: 5 s on 2 cores, 60 s from 8 cores.
 #
 # A failing input is written by go test to <package>/testdata/fuzz/<Target>/
 # and printed below; commit it with the fix as a regression case.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-echo "== fuzz (go test -fuzz, FUZZTIME=${FUZZTIME:-60s} per target, ${FUZZ_JOBS:-2} at a time)"
-fuzztime="${FUZZTIME:-60s}"
-jobs="${FUZZ_JOBS:-2}"
+jobs="${FUZZ_JOBS:-$(nproc)}"
+budget="${FUZZ_BUDGET:-}"
 # Minimising each new corpus entry may take up to 60 s by default, which a
 # short run spends on a few slow (XLSX) inputs instead of fuzzing; a failing
 # input is written either way.
@@ -44,6 +50,19 @@ echo "$n targets in ${#pkgs[@]} packages"
 if [ "$n" -eq 0 ]; then
 	echo "fuzz: go test -list found no targets"; exit 1
 fi
+
+if [ -n "${FUZZTIME:-}" ]; then
+	fuzztime=$FUZZTIME
+elif [ -n "$budget" ]; then
+	slots=$((jobs < n ? jobs : n))
+	secs=$((budget * slots / n - ${FUZZ_OVERHEAD:-14}))
+	[ "$secs" -ge 5 ] || secs=5
+	[ "$secs" -le 60 ] || secs=60
+	fuzztime=${secs}s
+else
+	fuzztime=60s
+fi
+echo "== fuzz (go test -fuzz, FUZZTIME=$fuzztime per target, $jobs at a time${budget:+, budget ${budget}s})"
 
 # Go 1.26's fuzz coordinator can fail a target with a bare "context deadline
 # exceeded" when -fuzztime ends while a starved worker is mid-call
