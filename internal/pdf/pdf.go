@@ -58,26 +58,31 @@ func sandboxUnavailable(stderr string) bool {
 func (r *Renderer) init() {
 	r.once.Do(func() {
 		r.slots = make(chan struct{}, 2)
+		r.path = r.find()
 		euid := os.Geteuid
 		if r.euid != nil {
 			euid = r.euid
 		}
-		if euid() == 0 {
+		if r.path != "" && euid() == 0 {
 			r.setNoSandbox("the service runs as root, where Chromium refuses its sandbox")
 		}
-		if r.Chromium != "" {
-			if p, err := exec.LookPath(r.Chromium); err == nil {
-				r.path = p
-			}
-			return
-		}
-		for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless_shell"} {
-			if p, err := exec.LookPath(name); err == nil {
-				r.path = p
-				return
-			}
-		}
 	})
+}
+
+// find returns the configured browser's path, or the first one on PATH.
+func (r *Renderer) find() string {
+	if r.Chromium != "" {
+		if p, err := exec.LookPath(r.Chromium); err == nil {
+			return p
+		}
+		return ""
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless_shell"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
 }
 
 // Available reports whether a browser was found.

@@ -38,7 +38,7 @@ func (a *App) RegisterPreferences() {
 }
 
 func (a *App) toggleElderly(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
+	if err := ParseForm(r); err != nil {
 		a.Error(w, r, err)
 		return
 	}
