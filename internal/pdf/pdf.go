@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 )
@@ -43,7 +44,6 @@ type Renderer struct {
 	// noSandbox is set once Chromium is found to need --no-sandbox.
 	mu        sync.Mutex
 	noSandbox bool
-	warned    bool
 	// euid is os.Geteuid (replaced in tests).
 	euid func() int
 }
@@ -51,8 +51,7 @@ type Renderer struct {
 // sandboxUnavailable reports whether Chromium's error output says it
 // cannot start its sandbox.
 func sandboxUnavailable(stderr string) bool {
-	return bytes.Contains([]byte(stderr), []byte("No usable sandbox")) ||
-		bytes.Contains([]byte(stderr), []byte("without --no-sandbox is not supported"))
+	return strings.Contains(stderr, "No usable sandbox") || strings.Contains(stderr, "without --no-sandbox is not supported")
 }
 
 func (r *Renderer) init() {
@@ -164,11 +163,10 @@ func (r *Renderer) sandboxOff() bool {
 func (r *Renderer) setNoSandbox(why string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.noSandbox = true
-	if !r.warned {
-		r.warned = true
+	if !r.noSandbox {
 		slog.Warn("pdf: Chromium runs without its sandbox: "+why+"; run the service as an ordinary user with unprivileged user namespaces enabled", "chromium", r.path)
 	}
+	r.noSandbox = true
 }
 
 // Sandboxed reports whether the next rendering runs inside Chromium's
