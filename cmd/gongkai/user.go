@@ -11,6 +11,7 @@ import (
 	"github.com/gongkai/gongkai/internal/app"
 	"github.com/gongkai/gongkai/internal/apperr"
 	"github.com/gongkai/gongkai/internal/auth"
+	"github.com/gongkai/gongkai/internal/civil"
 )
 
 func init() {
@@ -303,5 +304,5 @@ func day(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.Local().Format("2006-01-02")
+	return civil.Of(t).String()
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gongkai/gongkai/internal/app/apptest"
 	"github.com/gongkai/gongkai/internal/auth"
+	"github.com/gongkai/gongkai/internal/civil"
 )
 
 func apiJSON(t *testing.T, c *apptest.Client, method, path, token, body string) (*apptest.Response, map[string]any) {
@@ -122,7 +123,7 @@ func TestApplicationAPI(t *testing.T) {
 		}
 		// Recording a letter received by registered mail.
 		rec := strings.Replace(submissionJSON(func(m map[string]any) { delete(m, "identity_proof") }), `{`, `{"channel":"registered_mail","received_on":"`+
-			e.App.Applications.Now().Format("2006-01-02")+`","signed_on":"`+e.App.Applications.Now().Format("2006-01-02")+`",`, 1)
+			civil.Of(e.App.Applications.Now()).String()+`","signed_on":"`+civil.Of(e.App.Applications.Now()).String()+`",`, 1)
 		r, out = apiJSON(t, c, "POST", "/api/v1/staff/applications", token, rec)
 		if r.StatusCode != http.StatusCreated || out["application"].(map[string]any)["state"] != "processing" {
 			t.Fatalf("record: %d %s", r.StatusCode, r.Body)

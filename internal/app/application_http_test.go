@@ -14,6 +14,7 @@ import (
 	"github.com/gongkai/gongkai/internal/app/apptest"
 	"github.com/gongkai/gongkai/internal/application"
 	"github.com/gongkai/gongkai/internal/auth"
+	"github.com/gongkai/gongkai/internal/civil"
 )
 
 // pngBytes is a minimal valid PNG file.
@@ -207,7 +208,7 @@ func TestApplicationJourneyHTTP(t *testing.T) {
 		if r.StatusCode == http.StatusSeeOther {
 			t.Error("a remedy filed before the application was accepted")
 		}
-		today := e.App.Applications.Now().Format("2006-01-02")
+		today := civil.Of(e.App.Applications.Now()).String()
 		r = handler.PostForm("/console/applications/"+strconv.FormatInt(id, 10)+"/remedies", url.Values{"remedy_kind": {"reconsideration"},
 			"filed_on": {today}, "body": {"市人民政府"}, "result": {"pending"}})
 		if r.StatusCode != http.StatusSeeOther {
@@ -467,7 +468,7 @@ func TestApplicationConsoleBadInput(t *testing.T) {
 		f := applyFields()
 		f.Del("declaration")
 		f.Set("channel", "in_person")
-		f.Set("received_on", e.App.Applications.Now().Format("2006-01-02"))
+		f.Set("received_on", civil.Of(e.App.Applications.Now()).String())
 		edit(f)
 		return postMultipart(c, "/console/applications", f, "", "", nil)
 	}

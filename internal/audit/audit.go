@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gongkai/gongkai/internal/apperr"
+	"github.com/gongkai/gongkai/internal/civil"
 	"github.com/gongkai/gongkai/internal/db"
 )
 
@@ -365,7 +366,7 @@ func Prune(ctx context.Context, d *db.DB, keep time.Duration, minKeep time.Durat
 		if _, err := tx.ExecContext(ctx, "DELETE FROM audit_entries WHERE seq < $1", from); err != nil {
 			return err
 		}
-		return Record(ctx, tx, System, Event{Action: "audit.prune", Summary: fmt.Sprintf("按保存期限清理 %d 条 %s 之前的审计记录", pruned, cutoff.Format("2006-01-02"))})
+		return Record(ctx, tx, System, Event{Action: "audit.prune", Summary: fmt.Sprintf("按保存期限清理 %d 条 %s 之前的审计记录", pruned, civil.Of(cutoff))})
 	})
 	return pruned, err
 }
