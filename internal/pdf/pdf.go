@@ -164,9 +164,20 @@ func (r *Renderer) setNoSandbox(why string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.noSandbox {
-		slog.Warn("pdf: Chromium runs without its sandbox: "+why+"; run the service as an ordinary user with unprivileged user namespaces enabled", "chromium", r.path)
+		warnNoSandbox(r.path, why)
 	}
 	r.noSandbox = true
+}
+
+// warned holds the Chromium paths already warned about: the service has
+// several renderers (annual reports, application letters), and one warning
+// per process and browser is enough.
+var warned sync.Map
+
+func warnNoSandbox(path, why string) {
+	if _, dup := warned.LoadOrStore(path, true); !dup {
+		slog.Warn("pdf: Chromium runs without its sandbox: "+why+"; run the service as an ordinary user with unprivileged user namespaces enabled", "chromium", path)
+	}
 }
 
 // Sandboxed reports whether the next rendering runs inside Chromium's

@@ -1,7 +1,9 @@
 package pdf
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,5 +80,28 @@ func TestSandbox(t *testing.T) {
 				t.Errorf("Sandboxed() = %v", r.Sandboxed())
 			}
 		})
+	}
+}
+
+// TestSandboxWarnsOnce: the service has several renderers; running without
+// the sandbox is logged once per browser, not once per renderer.
+func TestSandboxWarnsOnce(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "chromium")
+	if err := os.WriteFile(bin, []byte(fakeChromium), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("FAKE_LOG", filepath.Join(t.TempDir(), "runs"))
+	var logs bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	defer slog.SetDefault(prev)
+	for i := 0; i < 3; i++ {
+		r := &Renderer{Chromium: bin, euid: func() int { return 0 }}
+		if _, err := r.Render(context.Background(), []byte("<p>公开")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := strings.Count(logs.String(), "runs without its sandbox"); n != 1 {
+		t.Errorf("%d warnings, want 1:\n%s", n, logs.String())
 	}
 }
