@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/gongkai/gongkai/internal/civil"
 )
 
 // Kind is the kind of a personal identifier.
@@ -448,7 +450,9 @@ func plausibleBirth(s string) bool {
 	if t.Day() != d { // 31 April, 29 February of a common year
 		return false
 	}
-	return !t.After(time.Now().UTC())
+	// Not after today in China: a child born today has an ID number.
+	today := civil.Today()
+	return !t.After(time.Date(today.Year, today.Month, today.Day, 0, 0, 0, 0, time.UTC))
 }
 
 func atoi(s string) int {

@@ -1,9 +1,12 @@
 package pii
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/gongkai/gongkai/internal/civil"
 )
 
 // The numbers below are synthetic; their check digits were computed for
@@ -306,5 +309,21 @@ func BenchmarkFind(b *testing.B) {
 		if len(Find(text)) != 1 {
 			b.Fatal("want one match")
 		}
+	}
+}
+
+// TestValidIDNumberBornToday: a birth date of today in China is valid even
+// in the hours when it is still yesterday in UTC, and tomorrow's is not.
+func TestValidIDNumberBornToday(t *testing.T) {
+	id := func(d civil.Date) string {
+		s := fmt.Sprintf("110105%04d%02d%02d123", d.Year, int(d.Month), d.Day)
+		return s + string(IDCheckChar(s))
+	}
+	today := civil.Today()
+	if !ValidIDNumber(id(today)) {
+		t.Errorf("born today (%s): %s rejected", today, id(today))
+	}
+	if tomorrow := today.AddDays(1); ValidIDNumber(id(tomorrow)) {
+		t.Errorf("born tomorrow (%s): %s accepted", tomorrow, id(tomorrow))
 	}
 }
