@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/gongkai/gongkai/internal/civil"
 	"github.com/gongkai/gongkai/internal/db"
 	"github.com/gongkai/gongkai/internal/extract"
+	"github.com/gongkai/gongkai/internal/notify"
 	"github.com/gongkai/gongkai/internal/search"
 )
 
@@ -239,5 +241,96 @@ func TestMemoryLimit(t *testing.T) {
 		if got := memoryLimit(cache); got != want {
 			t.Errorf("page cache %d: limit %d, want %d", cache, got, want)
 		}
+	}
+}
+
+// TestMailCommands: "gongkai mail list" shows the outbox newest first with
+// addresses and personal numbers masked; "mail retry" queues a failed
+// message again and audits it; bad flags are refused.
+func TestMailCommands(t *testing.T) {
+	dir := t.TempDir()
+	mustCLI(t, dir, "migrate")
+	ctx := context.Background()
+	d, err := db.Open(ctx, db.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ok, bad int64
+	err = d.Tx(ctx, func(tx db.Tx) error {
+		var err error
+		if ok, err = notify.Queue(ctx, tx, notify.Message{To: []string{"张三 <zhangsan@example.cn>", "lisi@example.cn"},
+			Subject: "【政务公开】申请已受理 13812345678", Text: "正文"}, notify.QueueOptions{Purpose: "application"}); err != nil {
+			return err
+		}
+		bad, err = notify.Queue(ctx, tx, notify.Message{To: []string{"wangwu@example.cn"}, Subject: "答复", Text: "正文"},
+			notify.QueueOptions{Purpose: "concern.reply"})
+		return err
+	})
+	if err == nil {
+		_, err = d.W.ExecContext(ctx, "UPDATE outbox SET status = 'failed', attempts = 10, last_error = $2 WHERE id = $1",
+			bad, "550 mailbox unavailable \x1b[2J\tgone")
+	}
+	d.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	out := mustCLI(t, dir, "mail", "list")
+	for _, want := range []string{"z***@example.cn +1", "w***@example.cn", "138****5678", "application", "concern.reply",
+		"failed", "10/10", "550 mailbox unavailable [2J gone", "queued"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("mail list lacks %q:\n%s", want, out)
+		}
+	}
+	for _, leak := range []string{"zhangsan@", "lisi@", "wangwu@", "13812345678", "\x1b"} {
+		if strings.Contains(out, leak) {
+			t.Errorf("mail list shows %q:\n%s", leak, out)
+		}
+	}
+	if strings.Index(out, "w***@") > strings.Index(out, "z***@") {
+		t.Errorf("not newest first:\n%s", out)
+	}
+	if out := mustCLI(t, dir, "mail", "list", "--status", "failed"); strings.Contains(out, "z***@") || !strings.Contains(out, "w***@") {
+		t.Errorf("--status failed:\n%s", out)
+	}
+	if out := mustCLI(t, dir, "mail", "list", "--limit", "1"); !strings.Contains(out, "--before "+strconv.FormatInt(bad, 10)) {
+		t.Errorf("--limit 1 gives no next page:\n%s", out)
+	}
+	if out := mustCLI(t, dir, "mail", "list", "--status", "sent"); !strings.Contains(out, "没有符合条件的邮件") {
+		t.Errorf("--status sent:\n%s", out)
+	}
+
+	for _, args := range [][]string{
+		{"mail", "list", "--status", "bogus"},
+		{"mail", "list", "--limit", "0"},
+		{"mail", "list", "--limit", "501"},
+		{"mail", "list", "--agency", "nope"},
+		{"mail", "retry"},
+		{"mail", "retry", "--id", "999"},
+		{"mail", "retry", "--id", strconv.FormatInt(ok, 10)}, // queued, not failed
+		{"mail", "frobnicate"},
+	} {
+		if code, _, errs := cli(t, dir, "", args...); code == 0 || errs == "" {
+			t.Errorf("gongkai %v accepted (exit %d)", args, code)
+		}
+	}
+	if out := mustCLI(t, dir, "mail", "retry", "--id", strconv.FormatInt(bad, 10)); !strings.Contains(out, "已重新排队") {
+		t.Fatalf("retry: %s", out)
+	}
+	if out := mustCLI(t, dir, "mail", "list", "--status", "failed"); !strings.Contains(out, "没有符合条件的邮件") {
+		t.Errorf("still failed after retry:\n%s", out)
+	}
+	d, err = db.Open(ctx, db.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var audited int
+	d.R.QueryRow("SELECT COUNT(*) FROM audit_entries WHERE action = 'mail.retry' AND object_id = $1", strconv.FormatInt(bad, 10)).Scan(&audited)
+	if audited != 1 {
+		t.Errorf("%d audit entries for the retry", audited)
+	}
+	if out := mustCLI(t, dir, "audit", "verify"); !strings.HasPrefix(out, "OK:") {
+		t.Fatalf("audit verify: %s", out)
 	}
 }

@@ -69,7 +69,7 @@ func (s *Service) writeXLSX(ctx context.Context, c *Consultation, w io.Writer) e
 		}
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		row := []any{m.ID, m.CreatedAt.In(civil.Shanghai).Format("2006-01-02 15:04"), clause, spreadsheetSafe(m.Body), spreadsheetSafe(m.Name),
-			web.MaskPhone(m.Phone), maskEmail(m.Email), consent, m.Moderation.Label(), flag, spreadsheetSafe(m.GroupLabel), m.EffAnswer.Label(), spreadsheetSafe(m.EffReply)}
+			web.MaskPhone(m.Phone), web.MaskEmail(m.Email), consent, m.Moderation.Label(), flag, spreadsheetSafe(m.GroupLabel), m.EffAnswer.Label(), spreadsheetSafe(m.EffReply)}
 		if err := sw.SetRow(cell, row); err != nil {
 			return err
 		}

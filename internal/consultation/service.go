@@ -587,15 +587,7 @@ func (s *Service) Comments(ctx context.Context, p *auth.Principal, id int64, f C
 }
 
 func maskContact(m *Comment) {
-	m.Phone, m.Email = web.MaskPhone(m.Phone), maskEmail(m.Email)
-}
-
-func maskEmail(e string) string {
-	at := strings.IndexByte(e, '@')
-	if at <= 0 {
-		return e
-	}
-	return e[:1] + "***" + e[at:]
+	m.Phone, m.Email = web.MaskPhone(m.Phone), web.MaskEmail(m.Email)
 }
 
 // Comment returns one comment; with contact, its contact details in

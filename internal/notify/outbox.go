@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -190,6 +191,10 @@ type outboxSender struct {
 	m   Mailer
 	d   *db.DB
 	log *slog.Logger
+	// warnedOff is set once "no SMTP server" was logged as a warning: a
+	// demo or an instance without mail queues a message per sign-up and
+	// reply, and one warning says it all (the rest go to debug).
+	warnedOff atomic.Bool
 }
 
 // bookkeeping returns a context for recording an outcome: not cancelled with
@@ -298,7 +303,11 @@ func (o *outboxSender) notConfigured(ctx context.Context, log *slog.Logger, id i
 	if _, err := o.d.W.ExecContext(bctx, q, id, ErrNotConfigured.Error()); err != nil {
 		return fmt.Errorf("notify: message %d: %w", id, err)
 	}
-	log.Warn("mail not sent: no SMTP server is configured; it stays queued")
+	if o.warnedOff.CompareAndSwap(false, true) {
+		log.Warn("mail not sent: no SMTP server is configured (--smtp-host); this and later messages stay queued until one is (gongkai mail list shows them)")
+	} else {
+		log.Debug("mail not sent: no SMTP server is configured; it stays queued")
+	}
 	return nil
 }
 

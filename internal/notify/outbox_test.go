@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -468,6 +469,33 @@ func TestOutboxSendsHTMLAlternative(t *testing.T) {
 		}
 		if _, err := io.ReadAll(strings.NewReader(string(m.Body))); err != nil || len(m.Body) == 0 {
 			t.Errorf("body %v", err)
+		}
+	})
+}
+
+// TestWithoutSMTPWarnsOnce: an instance without mail queues a message per
+// reply and sign-up; the log says so once, not once per message.
+func TestWithoutSMTPWarnsOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		var logs bytes.Buffer
+		log := slog.New(slog.NewTextHandler(&logs, nil))
+		c := &clock{t: time.Now().Add(time.Second)}
+		s := jobs.New(d, slog.New(slog.DiscardHandler), jobs.Options{KeepFinished: -1, Now: c.Now})
+		notify.Register(s, notify.NewSMTP(config.SMTP{}), d, log)
+		for i := 0; i < 3; i++ {
+			queue(t, d, chineseMessage(), notify.QueueOptions{})
+		}
+		runOnce(t, s)
+		runOnce(t, s)
+		if n := count(t, d, "outbox"); n != 3 {
+			t.Fatalf("%d messages", n)
+		}
+		list, err := notify.ListOutbox(context.Background(), d.R, notify.Filter{Status: notify.StatusQueued})
+		if err != nil || len(list) != 3 || list[2].LastError != "未配置邮件服务器" {
+			t.Fatalf("ListOutbox: %+v %v", list, err)
+		}
+		if n := strings.Count(logs.String(), "no SMTP server is configured"); n != 1 {
+			t.Errorf("%d warnings, want 1:\n%s", n, logs.String())
 		}
 	})
 }

@@ -43,3 +43,19 @@ func MaskPhone(phone string) string {
 	}
 	return strings.Repeat("*", len(digits))
 }
+
+// MaskEmail keeps the first character of the local part and the domain
+// (z***@example.com); anything without a local part and a domain is masked
+// whole.
+func MaskEmail(email string) string {
+	email = strings.TrimSpace(email)
+	at := strings.LastIndexByte(email, '@')
+	if email == "" {
+		return ""
+	}
+	if at <= 0 || at == len(email)-1 {
+		return "***"
+	}
+	r, _ := utf8.DecodeRuneInString(email)
+	return string(r) + "***" + email[at:]
+}

@@ -22,6 +22,12 @@ func TestMasks(t *testing.T) {
 			t.Errorf("MaskPhone(%q) = %q, want %q", in, got, want)
 		}
 	}
+	for in, want := range map[string]string{"zhang.san@example.com": "z***@example.com", "张三@例子.中国": "张***@例子.中国",
+		" a@b.cn ": "a***@b.cn", "@example.com": "***", "zhangsan@": "***", "zhangsan": "***", "": ""} {
+		if got := MaskEmail(in); got != want {
+			t.Errorf("MaskEmail(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
 
 func TestSafeReturn(t *testing.T) {
