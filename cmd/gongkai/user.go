@@ -164,11 +164,7 @@ func runUser(ctx context.Context, e env, args []string) error {
 			case u.Locked(now):
 				status = "locked"
 			}
-			last := "-"
-			if !u.LastLoginAt.IsZero() {
-				last = u.LastLoginAt.Local().Format("2006-01-02 15:04")
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%s\t%s\n", u.Username, u.DisplayName, names[u.AgencyID], strings.Join(u.Roles.Strings(), ","), u.TOTPEnabled, status, last)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%s\t%s\n", u.Username, u.DisplayName, names[u.AgencyID], strings.Join(u.Roles.Strings(), ","), u.TOTPEnabled, status, stamp(u.LastLoginAt))
 		}
 		tw.Flush()
 	default:
