@@ -51,6 +51,16 @@ func mustCLI(t *testing.T, dir string, args ...string) string {
 	return out
 }
 
+// openData opens the database of the data folder dir, as serve would.
+func openData(t *testing.T, dir string) *db.DB {
+	t.Helper()
+	d, err := db.Open(context.Background(), db.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 func TestOperatorCommands(t *testing.T) {
 	dir := t.TempDir()
 	if out := mustCLI(t, dir, "migrate"); !strings.Contains(out, "已是最新结构") {
@@ -155,12 +165,9 @@ func TestWorkdaysUsesTheInstallationsCalendar(t *testing.T) {
 	dir := t.TempDir()
 	mustCLI(t, dir, "migrate")
 	ctx := context.Background()
-	d, err := db.Open(ctx, db.Options{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := openData(t, dir)
 	svc := calendar.NewService(d)
-	err = d.Tx(ctx, func(tx db.Tx) error {
+	err := d.Tx(ctx, func(tx db.Tx) error {
 		_, err := svc.SetYear(ctx, tx, 2028, []calendar.Day{{Date: civil.MustParse("2028-01-03"), Kind: calendar.Off, Name: "元旦"}}, "测试", "test")
 		return err
 	})
@@ -251,12 +258,9 @@ func TestMailCommands(t *testing.T) {
 	dir := t.TempDir()
 	mustCLI(t, dir, "migrate")
 	ctx := context.Background()
-	d, err := db.Open(ctx, db.Options{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := openData(t, dir)
 	var ok, bad int64
-	err = d.Tx(ctx, func(tx db.Tx) error {
+	err := d.Tx(ctx, func(tx db.Tx) error {
 		var err error
 		if ok, err = notify.Queue(ctx, tx, notify.Message{To: []string{"张三 <zhangsan@example.cn>", "lisi@example.cn"},
 			Subject: "【政务公开】申请已受理 13812345678", Text: "正文"}, notify.QueueOptions{Purpose: "application"}); err != nil {
@@ -320,10 +324,7 @@ func TestMailCommands(t *testing.T) {
 	if out := mustCLI(t, dir, "mail", "list", "--status", "failed"); !strings.Contains(out, "没有符合条件的邮件") {
 		t.Errorf("still failed after retry:\n%s", out)
 	}
-	d, err = db.Open(ctx, db.Options{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d = openData(t, dir)
 	defer d.Close()
 	var audited int
 	d.R.QueryRow("SELECT COUNT(*) FROM audit_entries WHERE action = 'mail.retry' AND object_id = $1", strconv.FormatInt(bad, 10)).Scan(&audited)

@@ -451,8 +451,7 @@ func plausibleBirth(s string) bool {
 		return false
 	}
 	// Not after today in China: a child born today has an ID number.
-	today := civil.Today()
-	return !t.After(time.Date(today.Year, today.Month, today.Day, 0, 0, 0, 0, time.UTC))
+	return !(civil.Date{Year: y, Month: time.Month(m), Day: d}).After(civil.Today())
 }
 
 func atoi(s string) int {

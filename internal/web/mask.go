@@ -49,10 +49,10 @@ func MaskPhone(phone string) string {
 // whole.
 func MaskEmail(email string) string {
 	email = strings.TrimSpace(email)
-	at := strings.LastIndexByte(email, '@')
 	if email == "" {
 		return ""
 	}
+	at := strings.LastIndexByte(email, '@')
 	if at <= 0 || at == len(email)-1 {
 		return "***"
 	}
